@@ -1,0 +1,81 @@
+#pragma once
+
+// The request model between the FastCGI layer and the engine: what the web server asked
+// (params, a body to read) and where the answer goes (a response sink). The engine sees a
+// request only through these types, never through worker/ or fastcgi/.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace fpmd::cgi {
+
+/// FastCGI params (the CGI environment) in arrival order. A name sent twice keeps its
+/// first position and takes the last value, as PHP-FPM's fcgi hash does.
+class Params {
+ public:
+  using Entry = std::pair<std::string, std::string>;
+
+  void set(std::string name, std::string value);
+  void erase(std::string_view name);
+  const std::string* find(std::string_view name) const;
+  /// The value, or an empty view when absent.
+  std::string_view get(std::string_view name) const;
+  bool has(std::string_view name) const { return find(name) != nullptr; }
+  const std::vector<Entry>& entries() const { return entries_; }
+  size_t size() const { return entries_.size(); }
+  void clear() { entries_.clear(); }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+/// The request body (FastCGI stdin). Blocking: a worker serves one request at a time.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  /// Reads up to `len` bytes: > 0 bytes read, 0 at the end of the body, -1 when the
+  /// connection failed or was aborted.
+  virtual long read(char* buf, size_t len) = 0;
+};
+
+/// Where the response goes (FastCGI stdout and stderr, then FCGI_END_REQUEST).
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  /// Appends response bytes (headers and body as one stream). False once the client is
+  /// gone or the response was finished.
+  virtual bool writeOut(std::string_view data) = 0;
+  /// Appends to the FastCGI stderr stream (PHP messages for the web server's error log).
+  virtual bool writeErr(std::string_view data) = 0;
+  /// Sends what is buffered now.
+  virtual bool flush() = 0;
+  /// Ends the response (fastcgi_finish_request or script end): flushes, sends the end
+  /// record. Returns false if it was already finished or the client is gone.
+  virtual bool finish() = 0;
+  virtual bool finished() const = 0;
+  /// True when the web server went away (seen on a failed write or an abort record).
+  virtual bool aborted() const = 0;
+};
+
+/// Scoreboard stages a request goes through, as PHP-FPM names them.
+enum class Stage { Idle, ReadingHeaders, GettingRequestInfo, Running, Finishing, Ending };
+
+/// Lets the engine report progress (scoreboard stage, script path) without knowing who
+/// listens. Default: nobody.
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  virtual void onStage(Stage) {}
+};
+
+struct Request {
+  Params params;
+  BodySource* body = nullptr;
+  ResponseSink* sink = nullptr;
+  RequestObserver* observer = nullptr;
+};
+
+}  // namespace fpmd::cgi

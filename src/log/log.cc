@@ -1,0 +1,128 @@
+#include "log/log.h"
+
+#include <sys/time.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <ctime>
+
+namespace fpmd::log {
+namespace {
+
+// Process-wide by nature (like stderr): configured by the master, inherited by workers.
+struct State {
+  Level level = Level::Notice;
+  Target target;
+  size_t limit = 1024;
+  bool launched = false;
+  bool child = false;
+};
+
+State& state() {
+  static State s;
+  return s;
+}
+
+void writeAll(int fd, std::string_view text) {
+  while (!text.empty()) {
+    ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // Nowhere left to report a failing log write.
+    }
+    text.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+int syslogPriority(Level level) {
+  switch (level) {
+    case Level::Debug: return LOG_DEBUG;
+    case Level::Notice: return LOG_NOTICE;
+    case Level::Warning: return LOG_WARNING;
+    case Level::Error: return LOG_ERR;
+    case Level::Alert: return LOG_ALERT;
+  }
+  return LOG_NOTICE;
+}
+
+}  // namespace
+
+std::string_view levelName(Level level) {
+  switch (level) {
+    case Level::Debug: return "DEBUG";
+    case Level::Notice: return "NOTICE";
+    case Level::Warning: return "WARNING";
+    case Level::Error: return "ERROR";
+    case Level::Alert: return "ALERT";
+  }
+  return "UNKNOWN";
+}
+
+void setLevel(Level level) { state().level = level; }
+Level level() { return state().level; }
+bool enabled(Level lvl) { return static_cast<int>(lvl) >= static_cast<int>(state().level); }
+void setTarget(Target target) { state().target = target; }
+Target target() { return state().target; }
+void setLimit(size_t limit) { state().limit = limit; }
+void setLaunched(bool launched) { state().launched = launched; }
+void setChildMode(bool child) { state().child = child; }
+
+void openSyslog(const std::string& ident, int facility) {
+  // openlog keeps the pointer: the string must outlive the logger.
+  static std::string saved_ident;
+  saved_ident = ident;
+  ::openlog(saved_ident.c_str(), LOG_PID | LOG_CONS, facility);
+}
+
+std::string formatLine(Level level, std::string_view message, int syserror, bool with_time,
+                       bool debug_format) {
+  std::string line;
+  line.reserve(message.size() + 64);
+  if (with_time) {
+    struct timeval tv;
+    ::gettimeofday(&tv, nullptr);
+    struct tm tm;
+    ::localtime_r(&tv.tv_sec, &tm);
+    char buf[64];
+    size_t n = ::strftime(buf, sizeof(buf), "[%d-%b-%Y %H:%M:%S", &tm);
+    line.append(buf, n);
+    if (debug_format) line += fmt::format(".{:06d}", static_cast<int>(tv.tv_usec));
+    line += "] ";
+  }
+  line += levelName(level);
+  line += ": ";
+  if (debug_format) line += fmt::format("pid {}, ", ::getpid());
+  line += message;
+  if (syserror > 0) line += fmt::format(": {} ({})", std::strerror(syserror), syserror);
+  size_t limit = state().limit;
+  if (limit >= 4 && line.size() > limit) {
+    line.resize(limit - 3);
+    line += "...";
+  }
+  return line;
+}
+
+void write(Level lvl, std::string_view message, int syserror) {
+  State& s = state();
+  if (!enabled(lvl)) return;
+  bool debug_format = s.level == Level::Debug;
+  if (s.target.kind == Target::Kind::Syslog && !s.child) {
+    std::string text = fmt::format("[{}] {}", levelName(lvl), message);
+    if (syserror > 0) text += fmt::format(": {} ({})", std::strerror(syserror), syserror);
+    ::syslog(syslogPriority(lvl), "%s", text.c_str());
+  } else {
+    std::string line = formatLine(lvl, message, syserror, !s.child, debug_format);
+    line += '\n';
+    writeAll(s.target.fd, line);
+  }
+  // PHP-FPM copies start-up messages to the terminal so init scripts show why it failed.
+  bool target_is_stderr = s.target.kind == Target::Kind::Stderr || s.target.fd == 2;
+  if (!s.launched && !s.child && !target_is_stderr && lvl >= Level::Notice) {
+    std::string line = formatLine(lvl, message, syserror, true, debug_format);
+    line += '\n';
+    writeAll(2, line);
+  }
+}
+
+}  // namespace fpmd::log
