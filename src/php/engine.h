@@ -1,0 +1,75 @@
+#pragma once
+
+// The PHP engine as the rest of fpmd sees it. This header includes no PHP header: only
+// the .cc files of src/php/ do.
+//
+// Lifecycle: startup() once in the master (module start-up: extensions, opcache shared
+// memory), fork, then workerInit() once in each worker, then execute() per request.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cgi/request.h"
+
+namespace fpmd::php {
+
+struct EngineOptions {
+  /// -c: a php.ini file or a directory holding one. Empty: PHP-FPM's search order.
+  std::string ini_path;
+  /// -n: read no php.ini.
+  bool no_ini = false;
+  /// -d entries as given: "foo=bar", or "foo" meaning foo=1.
+  std::vector<std::string> defines;
+};
+
+struct IniSetting {
+  std::string name;
+  std::string value;
+};
+
+/// What a pool's config asks of PHP, applied once per worker.
+struct PoolPhpSettings {
+  std::string pool_name;
+  /// php_value[] and php_flag[] (flags already "1"/"0"), in config order.
+  std::vector<IniSetting> php_values;
+  /// php_admin_value[] and php_admin_flag[]: cannot be changed by ini_set().
+  std::vector<IniSetting> php_admin_values;
+  /// security.limit_extensions; empty allows every extension.
+  std::vector<std::string> limit_extensions;
+};
+
+/// What the worker needs after a request (access log, scoreboard).
+struct RequestOutcome {
+  int status = 200;
+  /// zend_memory_peak_usage(1) of the request.
+  size_t memory_peak = 0;
+  /// The script that ran (SCRIPT_FILENAME after PHP-FPM's rules), or empty.
+  std::string script_filename;
+  /// True when fastcgi_finish_request() ended the response before the script ended.
+  bool finished_early = false;
+};
+
+/// Module start-up, in the master. Logs and returns false on failure.
+bool startup(const EngineOptions& options);
+/// Module shutdown (master exit, or a worker that exits cleanly).
+void shutdown();
+
+/// In a freshly forked worker, after it installed its own signal handlers: re-arms PHP's
+/// signal handling (see reference/libphp-embedding.md, "The signal trap") and applies the
+/// pool's php_value/php_admin_value settings.
+bool workerInit(const PoolPhpSettings& settings);
+
+/// Runs one request to completion: resolves the script from the params, runs it, writes
+/// the response to request.sink and finishes it.
+RequestOutcome execute(cgi::Request& request);
+
+/// `fpmd -v`: "PHP 8.2.x (fpm-fcgi) (built: …)" and the copyright lines.
+std::string versionText();
+/// `fpmd -m`: prints "[PHP Modules]" … "[Zend Modules]" … to stdout. Returns exit code.
+int printModules(const EngineOptions& options);
+/// `fpmd -i`: phpinfo() as text to stdout. Returns exit code.
+int printInfo(const EngineOptions& options);
+
+}  // namespace fpmd::php
