@@ -1,0 +1,62 @@
+"""Shared pytest set-up for tests/integration, tests/e2e and tests/peer.
+
+Puts tests/ on sys.path so test modules can `from lib import ...`, gives every test a
+hard time limit (FPMD_TEST_TIMEOUT seconds, default 120; no pytest-timeout in Debian's
+minimal set), and provides the server binaries as fixtures that skip with a reason.
+"""
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+if str(TESTS_DIR) not in sys.path:
+    sys.path.insert(0, str(TESTS_DIR))
+
+from lib import servers  # noqa: E402
+
+TEST_TIMEOUT = float(os.environ.get("FPMD_TEST_TIMEOUT", "120"))
+
+
+class TestTimeout(Exception):
+    """Raised inside a test (or fixture) that ran past FPMD_TEST_TIMEOUT."""
+
+    __test__ = False
+
+
+def _on_alarm(signum, frame):
+    raise TestTimeout(f"test ran longer than {TEST_TIMEOUT:g}s (FPMD_TEST_TIMEOUT)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    # SIGALRM interrupts blocking calls in the main thread, so a hung socket or wait
+    # fails this test instead of the whole run; fixture finalizers still run after it.
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, TEST_TIMEOUT)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture(scope="session")
+def php_fpm_bin():
+    """Debian's php-fpm8.2 (PHP_FPM_BIN overrides); skips when it is not installed."""
+    path, why = servers.php_fpm_binary()
+    if path is None:
+        pytest.skip(why)
+    return path
+
+
+@pytest.fixture(scope="session")
+def fpmd_bin():
+    """The fpmd under test (FPMD_BIN); skips with the reason when unset or missing."""
+    path, why = servers.fpmd_binary()
+    if path is None:
+        pytest.skip(why)
+    return path
