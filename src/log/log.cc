@@ -1,5 +1,6 @@
 #include "log/log.h"
 
+#include <fcntl.h>
 #include <sys/time.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@ struct State {
   size_t limit = 1024;
   bool launched = false;
   bool child = false;
+  std::string file_path;
 };
 
 State& state() {
@@ -73,6 +75,32 @@ void openSyslog(const std::string& ident, int facility) {
   static std::string saved_ident;
   saved_ident = ident;
   ::openlog(saved_ident.c_str(), LOG_PID | LOG_CONS, facility);
+}
+
+bool openFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  State& s = state();
+  if (s.target.kind == Target::Kind::File && s.target.fd > 2) ::close(s.target.fd);
+  s.target = Target{Target::Kind::File, fd};
+  s.file_path = path;
+  return true;
+}
+
+bool reopenFile() {
+  State& s = state();
+  if (s.target.kind != Target::Kind::File || s.file_path.empty()) return true;
+  int fd = ::open(s.file_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  // dup2 keeps the fd number, so anything holding it (our stderr) follows the new file.
+  if (s.target.fd > 2) {
+    ::dup2(fd, s.target.fd);
+    ::fcntl(s.target.fd, F_SETFD, FD_CLOEXEC);  // dup2 clears the flag
+    ::close(fd);
+  } else {
+    s.target.fd = fd;
+  }
+  return true;
 }
 
 std::string formatLine(Level level, std::string_view message, int syserror, bool with_time,

@@ -37,6 +37,11 @@ void setLaunched(bool launched);
 /// In a worker: no timestamp, as PHP-FPM's children write.
 void setChildMode(bool child);
 void openSyslog(const std::string& ident, int facility);
+/// Opens (append, create, close-on-exec) the error_log file and makes it the target.
+/// Returns false with errno set on failure.
+bool openFile(const std::string& path);
+/// SIGUSR1: reopens the file named by openFile (log rotation). No-op for other targets.
+bool reopenFile();
 
 /// Writes one line. `syserror` appends ": strerror (errno)".
 void write(Level level, std::string_view message, int syserror = 0);

@@ -1,0 +1,138 @@
+// fpmd: a FastCGI process manager for PHP, command-line compatible with php-fpm.
+
+#include <syslog.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "app/cli.h"
+#include "app/daemon.h"
+#include "config/config.h"
+#include "log/log.h"
+#include "master/master.h"
+#include "php/engine.h"
+
+namespace {
+
+using fpmd::app::CommandLine;
+
+constexpr int kExitUsage = 64;
+constexpr int kExitConfig = 78;
+
+std::string programName(const std::string& argv0) {
+  size_t slash = argv0.rfind('/');
+  return slash == std::string::npos ? argv0 : argv0.substr(slash + 1);
+}
+
+/// Reload re-executes argv[0]: make it a path that still works after a chdir.
+std::string resolvedSelf(const std::string& argv0) {
+  if (argv0.find('/') == std::string::npos) return argv0;  // execvp searches PATH
+  char resolved[PATH_MAX];
+  if (::realpath(argv0.c_str(), resolved) != nullptr) return resolved;
+  return argv0;
+}
+
+/// Logs go to the error_log unless fpmd stays in the foreground on a terminal (or -O).
+void configureLogging(const fpmd::config::GlobalConfig& global, bool foreground,
+                      bool force_stderr) {
+  fpmd::log::setLevel(global.log_level);
+  fpmd::log::setLimit(static_cast<size_t>(global.log_limit));
+  bool to_stderr = foreground && (force_stderr || ::isatty(2));
+  if (to_stderr || global.error_log.empty()) return;
+  if (global.error_log == "syslog") {
+    fpmd::log::openSyslog(global.syslog_ident, global.syslog_facility);
+    fpmd::log::setTarget({fpmd::log::Target::Kind::Syslog, 2});
+    return;
+  }
+  if (!fpmd::log::openFile(global.error_log)) {
+    fpmd::log::sysError(fpmd::log::Level::Alert, "failed to open error_log ({})",
+                        global.error_log);
+  }
+}
+
+fpmd::php::EngineOptions engineOptions(const CommandLine& cl) {
+  fpmd::php::EngineOptions options;
+  options.ini_path = cl.php_ini;
+  options.no_ini = cl.no_php_ini;
+  options.defines = cl.defines;
+  return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  const std::string program = programName(args[0]);
+  CommandLine cl = fpmd::app::parseCommandLine(args);
+
+  switch (cl.action) {
+    case CommandLine::Action::Usage:
+      std::fputs(fpmd::app::usageText(program).c_str(), stdout);
+      return kExitUsage;
+    case CommandLine::Action::Help:
+      std::fputs(fpmd::app::usageText(program).c_str(), stdout);
+      return 0;
+    case CommandLine::Action::Version:
+      if (!fpmd::php::startup(engineOptions(cl))) return 1;
+      std::fputs(fpmd::php::versionText().c_str(), stdout);
+      return 0;
+    case CommandLine::Action::Modules:
+      return fpmd::php::printModules(engineOptions(cl));
+    case CommandLine::Action::Info:
+      return fpmd::php::printInfo(engineOptions(cl));
+    case CommandLine::Action::Run:
+    case CommandLine::Action::Test:
+      break;
+  }
+
+  fpmd::config::LoadOptions load;
+  load.path = cl.fpm_config.empty() ? fpmd::app::defaultConfigPath(cl.prefix) : cl.fpm_config;
+  load.prefix = cl.prefix;
+  load.pid_override = cl.pid_file;
+  load.allow_root = cl.allow_root;
+  load.running_as_root = ::geteuid() == 0;
+  load.daemonize_override = cl.daemonize;
+
+  fpmd::Result<fpmd::config::Config> config = fpmd::config::load(load);
+  if (!config) {
+    fpmd::log::error("FPM initialization failed");
+    return kExitConfig;
+  }
+  if (cl.action == CommandLine::Action::Test) {
+    if (cl.test_level > 1) {
+      for (const std::string& line : fpmd::config::dumpLines(*config)) {
+        fpmd::log::notice("{}", line);
+      }
+    }
+    fpmd::log::notice("configuration file {} test is successful\n", load.path);
+    return 0;
+  }
+
+  bool daemon = config->global.daemonize;
+  configureLogging(config->global, !daemon, cl.force_stderr);
+  int ready_fd = daemon ? fpmd::app::daemonize() : -1;
+
+  if (!fpmd::php::startup(engineOptions(cl))) {
+    fpmd::log::error("FPM initialization failed");
+    if (ready_fd >= 0) {
+      ssize_t ignored = ::write(ready_fd, "0", 1);
+      (void)ignored;
+    }
+    return kExitConfig;
+  }
+
+  fpmd::master::MasterOptions options;
+  options.load = load;
+  options.argv = args;
+  options.argv[0] = resolvedSelf(args[0]);
+  options.running_as_root = load.running_as_root;
+  options.ready_fd = ready_fd;
+  fpmd::master::Master master(std::move(*config), std::move(options));
+  int code = master.run();
+  fpmd::php::shutdown();
+  return code;
+}

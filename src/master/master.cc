@@ -1,0 +1,494 @@
+#include "master/master.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include "log/log.h"
+#include "net/listener.h"
+#include "php/engine.h"
+#include "scoreboard/scoreboard.h"
+#include "worker/connection_source.h"
+#include "worker/process_setup.h"
+#include "worker/stop_flag.h"
+#include "worker/worker.h"
+
+namespace fpmd::master {
+namespace {
+
+constexpr int64_t kTickMicros = 1000000;      // PHP-FPM's 1 s maintenance heartbeat
+constexpr int64_t kFastCrashMicros = 1000000;  // a child dying sooner is respawned on a tick
+
+std::string signalName(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  return abbrev ? std::string("SIG") + abbrev : std::to_string(sig);
+}
+
+std::string describeExit(int status) {
+  if (WIFEXITED(status)) return fmt::format("with code {}", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    return fmt::format("on signal {} ({}{})", sig, signalName(sig),
+                       WCOREDUMP(status) ? " - core dumped" : "");
+  }
+  return "abnormally";
+}
+
+bool exitedCleanly(int status) {
+  return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
+         (WIFSIGNALED(status) && WTERMSIG(status) == SIGQUIT);
+}
+
+php::PoolPhpSettings phpSettingsFor(const config::PoolConfig& pool) {
+  php::PoolPhpSettings settings;
+  settings.pool_name = pool.name;
+  for (const auto& value : pool.php_values) settings.php_values.push_back({value.name, value.value});
+  for (const auto& value : pool.php_admin_values) {
+    settings.php_admin_values.push_back({value.name, value.value});
+  }
+  settings.limit_extensions = pool.security_limit_extensions;
+  return settings;
+}
+
+}  // namespace
+
+Master::Master(config::Config config, MasterOptions options)
+    : config_(std::move(config)), options_(std::move(options)) {}
+
+Master::~Master() = default;
+
+size_t Master::childCount() const {
+  size_t count = 0;
+  for (const auto& pool : pools_) count += pool->children.size();
+  return count;
+}
+
+Status Master::openListeners(net::InheritedSockets& inherited) {
+  for (const config::PoolConfig& pool_config : config_.pools) {
+    auto pool = std::make_unique<Pool>();
+    pool->config = pool_config;
+    auto address = net::parseListenAddress(pool_config.listen);
+    if (!address) {
+      return makeError(fmt::format("[pool {}] {}", pool_config.name, address.error()));
+    }
+    pool->address = *address;
+    auto allowed = net::AllowedClients::parse(pool_config.listen_allowed_clients);
+    if (!allowed) return makeError(fmt::format("[pool {}] {}", pool_config.name, allowed.error()));
+    pool->allowed = *allowed;
+
+    net::ListenOptions listen_options;
+    listen_options.backlog = pool_config.listen_backlog;
+    listen_options.mode = static_cast<mode_t>(std::strtol(pool_config.listen_mode.c_str(), nullptr, 8));
+    if (pool_config.listen_uid) listen_options.owner = *pool_config.listen_uid;
+    if (pool_config.listen_gid) listen_options.group = *pool_config.listen_gid;
+
+    pool->listener = inherited.take(pool->address.key());
+    if (!pool->listener) {
+      auto listener = net::openListener(pool->address, listen_options);
+      if (!listener) return makeError(fmt::format("[pool {}] {}", pool_config.name, listener.error()));
+      pool->listener = std::move(*listener);
+    } else if (pool->address.isUnix()) {
+      Status applied = net::applyUnixPermissions(pool->address.path, listen_options);
+      if (!applied) return makeError(applied.error());
+    }
+    pool->php = phpSettingsFor(pool_config);
+    pool->scoreboard = std::make_unique<scoreboard::Scoreboard>(
+        static_cast<size_t>(pool_config.pm_max_children));
+    pools_.push_back(std::move(pool));
+  }
+  return {};
+}
+
+void Master::startPools() {
+  for (auto& pool : pools_) {
+    for (int i = 0; i < pool->wantedChildren(); ++i) {
+      if (!spawn(*pool, true)) break;
+    }
+  }
+}
+
+bool Master::spawn(Pool& pool, bool startup) {
+  int slot = pool.scoreboard->claimSlot(-1);
+  if (slot < 0) return false;
+  int stdout_pipe[2] = {-1, -1};
+  int stderr_pipe[2] = {-1, -1};
+  if (pool.config.catch_workers_output) {
+    if (::pipe2(stdout_pipe, O_CLOEXEC) < 0 || ::pipe2(stderr_pipe, O_CLOEXEC) < 0) {
+      log::sysError(log::Level::Error, "[pool {}] pipe() failed", pool.name());
+      for (int fd : {stdout_pipe[0], stdout_pipe[1], stderr_pipe[0], stderr_pipe[1]}) {
+        if (fd >= 0) ::close(fd);
+      }
+      pool.scoreboard->releaseSlot(slot);
+      return false;
+    }
+  }
+  // Anything buffered in stdio would be written twice, once by each process.
+  std::fflush(stdout);
+  std::fflush(stderr);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    log::sysError(log::Level::Error, "fork() failed");
+    pool.scoreboard->releaseSlot(slot);
+    for (int fd : {stdout_pipe[0], stdout_pipe[1], stderr_pipe[0], stderr_pipe[1]}) {
+      if (fd >= 0) ::close(fd);
+    }
+    return false;
+  }
+  if (pid == 0) {
+    if (stdout_pipe[0] >= 0) {
+      ::close(stdout_pipe[0]);
+      ::close(stderr_pipe[0]);
+    }
+    runChild(pool, slot, stdout_pipe[1], stderr_pipe[1]);
+  }
+
+  pool.scoreboard->setSlotPid(slot, pid);
+  auto child = std::make_unique<Child>();
+  child->pid = pid;
+  child->slot = slot;
+  child->started_us = scoreboard::nowMicros();
+  child->startup = startup;
+  if (stdout_pipe[0] >= 0) {
+    ::close(stdout_pipe[1]);
+    ::close(stderr_pipe[1]);
+    child->stdout_pipe.reset(stdout_pipe[0]);
+    child->stderr_pipe.reset(stderr_pipe[0]);
+    bool decorate = pool.config.decorate_workers_output;
+    auto limit = static_cast<size_t>(config_.global.log_limit);
+    child->stdout_log = std::make_unique<WorkerOutput>(pool.name(), pid, "stdout", decorate, limit);
+    child->stderr_log = std::make_unique<WorkerOutput>(pool.name(), pid, "stderr", decorate, limit);
+    Pool* pool_ptr = &pool;
+    loop_.add(stdout_pipe[0], EPOLLIN, [this, pool_ptr, pid](uint32_t) {
+      onChildOutput(*pool_ptr, pid, false);
+    });
+    loop_.add(stderr_pipe[0], EPOLLIN, [this, pool_ptr, pid](uint32_t) {
+      onChildOutput(*pool_ptr, pid, true);
+    });
+  }
+  pool.children[pid] = std::move(child);
+  if (startup) {
+    log::debug("[pool {}] child {} started", pool.name(), pid);
+  } else {
+    log::notice("[pool {}] child {} started", pool.name(), pid);
+  }
+  return true;
+}
+
+void Master::closeMasterFdsInChild(const Pool& own_pool) {
+  ::close(signals_.fd());
+  ::close(loop_.fd());
+  for (const auto& pool : pools_) {
+    if (pool.get() != &own_pool) ::close(pool->listener.get());
+    for (const auto& [pid, child] : pool->children) {
+      if (child->stdout_pipe) ::close(child->stdout_pipe.get());
+      if (child->stderr_pipe) ::close(child->stderr_pipe.get());
+    }
+  }
+  log::Target target = log::target();
+  if (target.kind == log::Target::Kind::File && target.fd > 2) ::close(target.fd);
+  // A worker's own log lines go to its stderr: the master relays them when
+  // catch_workers_output is on, and they go to /dev/null otherwise, as in PHP-FPM.
+  log::setTarget(log::Target{log::Target::Kind::Stderr, 2});
+  log::setChildMode(true);
+}
+
+void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd) {
+  signals_.resetInChild();
+  if (stdout_fd >= 0) {
+    ::dup2(stdout_fd, 1);
+    ::dup2(stderr_fd, 2);
+    ::close(stdout_fd);
+    ::close(stderr_fd);
+  } else {
+    int null_fd = ::open("/dev/null", O_RDWR);
+    if (null_fd >= 0) {
+      ::dup2(null_fd, 1);
+      ::dup2(null_fd, 2);
+      if (null_fd > 2) ::close(null_fd);
+    }
+  }
+  closeMasterFdsInChild(pool);
+
+  Status setup = worker::setupWorkerProcess(pool.config, options_.running_as_root);
+  if (!setup) {
+    log::error("{}", setup.error());
+    ::_exit(70);  // EX_SOFTWARE, as PHP-FPM's child init failures
+  }
+  int listen_fd = pool.listener.get();
+  worker::installStopHandler(listen_fd);
+  if (!php::workerInit(pool.php)) ::_exit(70);
+
+  worker::ListenSource source(listen_fd, pool.allowed);
+  worker::WorkerOptions worker_options;
+  worker_options.pool_name = pool.name();
+  worker_options.scoreboard = pool.scoreboard.get();
+  worker_options.slot = slot;
+  worker_options.max_requests = static_cast<unsigned long>(pool.config.pm_max_requests);
+  worker_options.server_values = {pool.config.pm_max_children, pool.config.pm_max_children};
+  int code = worker::serve(source, worker_options);
+  php::shutdown();
+  ::_exit(code);
+}
+
+void Master::onChildOutput(Pool& pool, pid_t pid, bool is_stderr) {
+  auto it = pool.children.find(pid);
+  if (it == pool.children.end()) return;
+  Child& child = *it->second;
+  UniqueFd& pipe = is_stderr ? child.stderr_pipe : child.stdout_pipe;
+  WorkerOutput& output = is_stderr ? *child.stderr_log : *child.stdout_log;
+  char buf[4096];
+  ssize_t n = ::read(pipe.get(), buf, sizeof(buf));
+  if (n > 0) {
+    for (const std::string& message : output.feed(std::string_view(buf, static_cast<size_t>(n)))) {
+      log::write(log::Level::Warning, message);
+    }
+    return;
+  }
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  for (const std::string& message : output.close()) log::write(log::Level::Warning, message);
+  loop_.remove(pipe.get());
+  pipe.reset();
+}
+
+void Master::onSignals() {
+  while (int sig = signals_.next()) {
+    log::debug("received {}", signalName(sig));
+    switch (sig) {
+      case SIGCHLD:
+        reapChildren();
+        break;
+      case SIGTERM:
+      case SIGINT:
+        if (state_ != MasterState::Terminating) log::notice("Terminating ...");
+        requestState(MasterState::Terminating);
+        break;
+      case SIGQUIT:
+        if (state_ != MasterState::Terminating && state_ != MasterState::Finishing) {
+          log::notice("Finishing ...");
+        }
+        requestState(MasterState::Finishing);
+        break;
+      case SIGUSR1:
+        reopenLogs();
+        break;
+      case SIGUSR2:
+        reloadRequested();
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+void Master::reapChildren() {
+  for (;;) {
+    int status = 0;
+    pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) return;
+    bool found = false;
+    for (auto& pool : pools_) {
+      if (pool->children.count(pid) != 0) {
+        buryChild(*pool, pid, status);
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      log::alert("oops, unknown child ({}) exited {}. Please open a bug report.", pid,
+                 describeExit(status));
+    }
+  }
+}
+
+void Master::buryChild(Pool& pool, pid_t pid, int status) {
+  std::unique_ptr<Child> child = std::move(pool.children[pid]);
+  pool.children.erase(pid);
+  // Relay what the child wrote before it died, then close its pipes.
+  for (bool is_stderr : {false, true}) {
+    UniqueFd& pipe = is_stderr ? child->stderr_pipe : child->stdout_pipe;
+    if (!pipe) continue;
+    WorkerOutput& output = is_stderr ? *child->stderr_log : *child->stdout_log;
+    ::fcntl(pipe.get(), F_SETFL, O_NONBLOCK);
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(pipe.get(), buf, sizeof(buf))) > 0) {
+      for (const auto& message : output.feed(std::string_view(buf, static_cast<size_t>(n)))) {
+        log::write(log::Level::Warning, message);
+      }
+    }
+    for (const auto& message : output.close()) log::write(log::Level::Warning, message);
+    loop_.remove(pipe.get());
+  }
+  pool.scoreboard->releaseSlot(child->slot);
+
+  int64_t lived_us = scoreboard::nowMicros() - child->started_us;
+  log::Level level = exitedCleanly(status) ? log::Level::Notice : log::Level::Warning;
+  if (state_ != MasterState::Normal) level = log::Level::Debug;
+  log::log(level, "[pool {}] child {} exited {} after {}.{:06d} seconds from start", pool.name(),
+           pid, describeExit(status), lived_us / 1000000, static_cast<int>(lived_us % 1000000));
+
+  if (state_ != MasterState::Normal) return;
+  if (!exitedCleanly(status) && lived_us < kFastCrashMicros) {
+    // Dying right after start usually means it will die again: wait for the next tick.
+    pool.deferred_spawns++;
+    return;
+  }
+  spawn(pool, false);
+}
+
+void Master::maintenance() {
+  if (state_ != MasterState::Normal) return;
+  for (auto& pool : pools_) {
+    int missing = pool->wantedChildren() - static_cast<int>(pool->children.size());
+    for (int i = 0; i < missing; ++i) {
+      if (!spawn(*pool, false)) break;
+    }
+    pool->deferred_spawns = 0;
+  }
+}
+
+void Master::requestState(MasterState requested) {
+  std::optional<MasterState> next = master::requestState(state_, requested);
+  if (!next) return;
+  state_ = *next;
+  log::debug("switching to '{}' state", stateName(state_));
+  escalation_step_ = 0;
+  sendEscalation();
+}
+
+void Master::sendEscalation() {
+  auto step = escalation(state_, escalation_step_, config_.global.process_control_timeout);
+  escalation_pending_ = false;
+  if (!step) return;
+  for (auto& pool : pools_) {
+    for (const auto& [pid, child] : pool->children) {
+      log::debug("[pool {}] sending signal {} {} to child {}", pool->name(), step->signal,
+                 signalName(step->signal), pid);
+      ::kill(pid, step->signal);
+    }
+  }
+  if (childCount() > 0) log::debug("{} child(ren) still alive", childCount());
+  ++escalation_step_;
+  if (step->wait_after) {
+    escalation_pending_ = true;
+    next_escalation_us_ = scoreboard::nowMicros() + int64_t{*step->wait_after} * 1000000;
+  }
+}
+
+void Master::reloadRequested() {
+  if (state_ != MasterState::Normal) return;
+  // Validate first (nginx's transactional cycle): a bad file must not stop a running
+  // server. PHP-FPM re-executes blindly and dies on a bad config.
+  log::Level saved = log::level();
+  Result<config::Config> fresh = config::load(options_.load);
+  log::setLevel(saved);
+  if (!fresh) {
+    log::error("reload aborted: the configuration is invalid; still serving with the running one");
+    return;
+  }
+  log::notice("Reloading in progress ...");
+  requestState(MasterState::Reloading);
+}
+
+void Master::reopenLogs() {
+  if (!log::reopenFile()) {
+    log::sysError(log::Level::Error, "failed to reopen the error log");
+    return;
+  }
+  log::notice("error log file re-opened");
+}
+
+void Master::execForReload() {
+  std::map<std::string, int> sockets;
+  for (auto& pool : pools_) {
+    int fd = pool->listener.get();
+    ::fcntl(fd, F_SETFD, 0);  // keep it open across execv
+    sockets[pool->address.key()] = fd;
+  }
+  ::setenv(net::kInheritedSocketsEnv, net::formatInheritedSockets(sockets).c_str(), 1);
+  std::string shown;
+  for (const auto& arg : options_.argv) shown += fmt::format("{}\"{}\"", shown.empty() ? "" : ", ", arg);
+  log::notice("reloading: execvp(\"{}\", {{{}}})", options_.argv[0], shown);
+  std::vector<char*> argv;
+  for (auto& arg : options_.argv) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  ::sigprocmask(SIG_SETMASK, &signals_.originalMask(), nullptr);
+  ::execvp(argv[0], argv.data());
+  log::sysError(log::Level::Alert, "execvp() failed");
+  ::_exit(70);
+}
+
+void Master::notifyReady(bool ok) {
+  if (options_.ready_fd < 0) return;
+  const char* message = ok ? "1" : "0";
+  ssize_t ignored = ::write(options_.ready_fd, message, 1);
+  (void)ignored;
+  ::close(options_.ready_fd);
+  options_.ready_fd = -1;
+}
+
+void Master::writePidFile() {
+  if (config_.global.pid.empty()) return;
+  std::ofstream out(config_.global.pid, std::ios::trunc);
+  if (!out) {
+    log::sysError(log::Level::Error, "Unable to create the PID file ({}).", config_.global.pid);
+    return;
+  }
+  out << ::getpid();
+}
+
+void Master::removePidFile() {
+  if (!config_.global.pid.empty()) ::unlink(config_.global.pid.c_str());
+}
+
+int Master::run() {
+  net::InheritedSockets inherited = net::InheritedSockets::fromEnvironment();
+  Status opened = openListeners(inherited);
+  inherited.closeUnclaimed();
+  if (!opened) {
+    log::error("{}", opened.error());
+    log::error("FPM initialization failed");
+    notifyReady(false);
+    return 78;
+  }
+  writePidFile();
+  log::notice("fpm is running, pid {}", ::getpid());
+  loop_.add(signals_.fd(), EPOLLIN, [this](uint32_t) { onSignals(); });
+  startPools();
+  log::notice("ready to handle connections");
+  notifyReady(true);
+  log::setLaunched(true);
+  next_tick_us_ = scoreboard::nowMicros() + kTickMicros;
+
+  while (running_) {
+    int64_t now = scoreboard::nowMicros();
+    int64_t deadline = next_tick_us_;
+    if (escalation_pending_) deadline = std::min(deadline, next_escalation_us_);
+    int timeout_ms = deadline <= now ? 0 : static_cast<int>((deadline - now + 999) / 1000);
+    loop_.runOnce(timeout_ms);
+
+    now = scoreboard::nowMicros();
+    if (now >= next_tick_us_) {
+      maintenance();
+      next_tick_us_ = now + kTickMicros;
+    }
+    if (escalation_pending_ && now >= next_escalation_us_) sendEscalation();
+    if (state_ != MasterState::Normal && childCount() == 0) {
+      if (state_ == MasterState::Reloading) execForReload();
+      running_ = false;
+    }
+  }
+  for (auto& pool : pools_) {
+    if (pool->address.isUnix()) ::unlink(pool->address.path.c_str());
+  }
+  removePidFile();
+  log::notice("exiting, bye-bye!");
+  return exit_code_;
+}
+
+}  // namespace fpmd::master

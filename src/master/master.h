@@ -1,0 +1,77 @@
+#pragma once
+
+// The master process: owns the config, the listening sockets, the pools and their
+// children, and the error log. Never runs PHP requests itself.
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "master/event_loop.h"
+#include "master/pool.h"
+#include "master/process_ctl.h"
+#include "master/signals.h"
+#include "net/inherited_sockets.h"
+
+namespace fpmd::master {
+
+struct MasterOptions {
+  /// How the config was loaded, so a reload reads it again the same way.
+  config::LoadOptions load;
+  /// The command line to re-exec on reload (argv[0] resolved to a path).
+  std::vector<std::string> argv;
+  bool running_as_root = false;
+  /// Daemon start-up: the master writes "1" (ready) or "0" (failed) here, then closes it.
+  int ready_fd = -1;
+};
+
+class Master {
+ public:
+  Master(config::Config config, MasterOptions options);
+  ~Master();
+
+  /// Opens the listeners, starts the workers and runs the loop until a stop. Returns the
+  /// exit code. A reload does not return: it re-executes the binary.
+  int run();
+
+ private:
+  Status openListeners(net::InheritedSockets& inherited);
+  void startPools();
+  bool spawn(Pool& pool, bool startup);
+  [[noreturn]] void runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd);
+  void closeMasterFdsInChild(const Pool& own_pool);
+
+  void onSignals();
+  void reapChildren();
+  void buryChild(Pool& pool, pid_t pid, int status);
+  void onChildOutput(Pool& pool, pid_t pid, bool is_stderr);
+  void maintenance();
+
+  void requestState(MasterState requested);
+  void sendEscalation();
+  void reloadRequested();
+  void reopenLogs();
+  size_t childCount() const;
+  [[noreturn]] void execForReload();
+  void notifyReady(bool ok);
+  void writePidFile();
+  void removePidFile();
+
+  config::Config config_;
+  MasterOptions options_;
+  SignalChannel signals_;
+  EventLoop loop_;
+  std::vector<std::unique_ptr<Pool>> pools_;
+  MasterState state_ = MasterState::Normal;
+  int escalation_step_ = 0;
+  int64_t next_escalation_us_ = 0;
+  bool escalation_pending_ = false;
+  int64_t next_tick_us_ = 0;
+  bool running_ = true;
+  int exit_code_ = 0;
+};
+
+}  // namespace fpmd::master

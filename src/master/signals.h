@@ -1,0 +1,30 @@
+#pragma once
+
+// The master receives signals through a signalfd: they are blocked in the master and
+// read by the loop, so no work happens in a handler (nginx's discipline, FPM's self-pipe).
+
+#include <signal.h>
+
+#include "common/unique_fd.h"
+
+namespace fpmd::master {
+
+class SignalChannel {
+ public:
+  /// Blocks TERM, INT, QUIT, USR1, USR2 and CHLD and opens a signalfd for them. SIGPIPE is
+  /// ignored: a web server that goes away must not kill the master.
+  SignalChannel();
+  int fd() const { return fd_.get(); }
+  /// Next pending signal number, or 0 when none is left.
+  int next();
+  /// The mask the master blocked; a forked worker restores the original one.
+  const sigset_t& originalMask() const { return original_; }
+  /// In a forked child: unblock everything and restore default dispositions.
+  void resetInChild() const;
+
+ private:
+  UniqueFd fd_;
+  sigset_t original_;
+};
+
+}  // namespace fpmd::master

@@ -1,0 +1,129 @@
+#include "scoreboard/scoreboard.h"
+
+#include <sys/mman.h>
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+namespace fpmd::scoreboard {
+namespace {
+
+template <typename T>
+std::atomic_ref<T> atomic(T& value) {
+  return std::atomic_ref<T>(value);
+}
+
+template <size_t N>
+void copyText(char (&dest)[N], std::string_view text) {
+  size_t n = std::min(text.size(), N - 1);
+  std::memcpy(dest, text.data(), n);
+  dest[n] = '\0';
+}
+
+}  // namespace
+
+int64_t nowMicros() {
+  timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+Scoreboard::Scoreboard(size_t slot_count) : slot_count_(slot_count) {
+  mapping_size_ = sizeof(Header) + slot_count * sizeof(Slot);
+  mapping_ = ::mmap(nullptr, mapping_size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                    -1, 0);
+  if (mapping_ == MAP_FAILED) throw std::bad_alloc();
+  // Anonymous mappings are zero-filled: every slot starts free.
+  header_ = static_cast<Header*>(mapping_);
+  slots_ = reinterpret_cast<Slot*>(static_cast<char*>(mapping_) + sizeof(Header));
+  header_->started_us = nowMicros();
+  header_->slot_count = static_cast<uint32_t>(slot_count);
+}
+
+Scoreboard::~Scoreboard() { ::munmap(mapping_, mapping_size_); }
+
+int Scoreboard::claimSlot(pid_t placeholder) {
+  for (size_t i = 0; i < slot_count_; ++i) {
+    if (atomic(slots_[i].pid).load() == 0) {
+      std::memset(&slots_[i], 0, sizeof(Slot));
+      slots_[i].started_us = nowMicros();
+      atomic(slots_[i].pid).store(placeholder);
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+void Scoreboard::setSlotPid(int index, pid_t pid) { atomic(slot(index).pid).store(pid); }
+
+void Scoreboard::releaseSlot(int index) { atomic(slot(index).pid).store(0); }
+
+void Scoreboard::setStage(int index, cgi::Stage stage) {
+  atomic(slot(index).stage).store(static_cast<uint8_t>(stage));
+}
+
+cgi::Stage Scoreboard::stage(int index) const {
+  return static_cast<cgi::Stage>(atomic(const_cast<Slot&>(slot(index)).stage).load());
+}
+
+void Scoreboard::beginRequest(int index, int64_t now_us, std::string_view method,
+                              std::string_view uri, std::string_view query,
+                              uint64_t content_length) {
+  Slot& s = slot(index);
+  atomic(s.seq).fetch_add(1);
+  copyText(s.method, method);
+  copyText(s.uri, uri);
+  copyText(s.query, query);
+  s.script[0] = '\0';
+  s.user[0] = '\0';
+  s.content_length = content_length;
+  s.request_started_us = now_us;
+  s.request_ended_us = 0;
+  atomic(s.seq).fetch_add(1);
+  atomic(s.stage).store(static_cast<uint8_t>(cgi::Stage::ReadingHeaders));
+  atomic(header_->accepted_conn).fetch_add(1);
+}
+
+void Scoreboard::setScript(int index, std::string_view script, std::string_view user) {
+  Slot& s = slot(index);
+  atomic(s.seq).fetch_add(1);
+  copyText(s.script, script);
+  copyText(s.user, user);
+  atomic(s.seq).fetch_add(1);
+}
+
+void Scoreboard::endRequest(int index, int64_t now_us, uint64_t memory_peak, uint64_t cpu_us) {
+  Slot& s = slot(index);
+  atomic(s.seq).fetch_add(1);
+  s.request_ended_us = now_us;
+  s.last_memory = memory_peak;
+  s.last_cpu_us = cpu_us;
+  s.requests += 1;
+  atomic(s.seq).fetch_add(1);
+  atomic(s.stage).store(static_cast<uint8_t>(cgi::Stage::Idle));
+}
+
+Snapshot Scoreboard::snapshot() const {
+  Snapshot snap;
+  std::memcpy(&snap.header, header_, sizeof(Header));
+  for (size_t i = 0; i < slot_count_; ++i) {
+    Slot copy;
+    // Retry while a writer is mid-update; a worker that died mid-write leaves seq odd
+    // forever, so give up after a few tries and take what is there.
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      uint32_t before = atomic(const_cast<Slot&>(slots_[i]).seq).load();
+      std::memcpy(&copy, &slots_[i], sizeof(Slot));
+      std::atomic_thread_fence(std::memory_order_acquire);
+      uint32_t after = atomic(const_cast<Slot&>(slots_[i]).seq).load();
+      if (before == after && (before & 1U) == 0) break;
+    }
+    if (copy.pid != 0) snap.slots.push_back(copy);
+  }
+  return snap;
+}
+
+}  // namespace fpmd::scoreboard

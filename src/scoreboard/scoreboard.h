@@ -1,0 +1,107 @@
+#pragma once
+
+// The scoreboard: one shared-memory region per pool, mapped before the workers are
+// forked. Each worker writes its own slot; the master (process management, timeouts,
+// slowlog) and whoever renders the status page read it.
+//
+// Writers: a worker owns one slot. Numbers are written with std::atomic_ref; the text
+// fields are guarded by a per-slot sequence counter (odd while being written) so a
+// reader copies a consistent view without a lock that a dying worker could leave held.
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "cgi/request.h"
+
+namespace fpmd::scoreboard {
+
+inline constexpr size_t kMethodSize = 16;
+inline constexpr size_t kUriSize = 128;
+inline constexpr size_t kQuerySize = 512;
+inline constexpr size_t kScriptSize = 256;
+inline constexpr size_t kUserSize = 32;
+
+/// One worker's slot. Plain data: it lives in shared memory and is copied by snapshots.
+struct Slot {
+  uint32_t seq;        // odd while the text fields are being rewritten
+  int32_t pid;         // 0: free
+  uint8_t stage;       // cgi::Stage
+  uint8_t reserved[7];
+  int64_t started_us;          // when the worker started (epoch µs)
+  int64_t request_started_us;  // when the current/last request was accepted
+  int64_t request_ended_us;    // when the last request ended (0 while one is running)
+  uint64_t requests;           // requests served by this worker
+  uint64_t content_length;
+  uint64_t last_memory;  // peak Zend memory of the last request
+  uint64_t last_cpu_us;  // CPU time of the last request
+  char method[kMethodSize];
+  char uri[kUriSize];
+  char query[kQuerySize];
+  char script[kScriptSize];
+  char user[kUserSize];
+};
+static_assert(std::is_trivially_copyable_v<Slot>);
+
+/// Pool-wide counters.
+struct Header {
+  int64_t started_us;
+  uint64_t accepted_conn;
+  uint64_t max_children_reached;
+  uint64_t slow_requests;
+  uint64_t max_active;
+  uint32_t slot_count;
+  uint32_t reserved;
+};
+static_assert(std::is_trivially_copyable_v<Header>);
+
+/// A consistent copy, for policies and renderers.
+struct Snapshot {
+  Header header;
+  std::vector<Slot> slots;  // only slots with a pid
+};
+
+/// Owns the shared mapping. Created in the master before fork; workers inherit it.
+class Scoreboard {
+ public:
+  explicit Scoreboard(size_t slot_count);
+  ~Scoreboard();
+  Scoreboard(const Scoreboard&) = delete;
+  Scoreboard& operator=(const Scoreboard&) = delete;
+
+  size_t slotCount() const { return slot_count_; }
+
+  /// Master: gives a free slot to a new worker (before fork). -1 when full.
+  int claimSlot(pid_t placeholder);
+  void setSlotPid(int index, pid_t pid);
+  void releaseSlot(int index);
+
+  /// Worker side.
+  void setStage(int index, cgi::Stage stage);
+  void beginRequest(int index, int64_t now_us, std::string_view method, std::string_view uri,
+                    std::string_view query, uint64_t content_length);
+  void setScript(int index, std::string_view script, std::string_view user);
+  void endRequest(int index, int64_t now_us, uint64_t memory_peak, uint64_t cpu_us);
+
+  cgi::Stage stage(int index) const;
+  Snapshot snapshot() const;
+  Header& header() { return *header_; }
+
+ private:
+  Slot& slot(int index) { return slots_[index]; }
+  const Slot& slot(int index) const { return slots_[index]; }
+
+  size_t slot_count_;
+  size_t mapping_size_;
+  void* mapping_;
+  Header* header_;
+  Slot* slots_;
+};
+
+int64_t nowMicros();
+
+}  // namespace fpmd::scoreboard

@@ -1,0 +1,38 @@
+#include "worker/stop_flag.h"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace fpmd::worker {
+namespace {
+
+volatile sig_atomic_t g_stop = 0;
+int g_listen_fd = -1;
+int g_spare_fd = -1;
+
+void onQuit(int) {
+  int saved = errno;
+  g_stop = 1;
+  // dup2 is async-signal-safe. accept() on the replacement fails with EINVAL, which
+  // wakes a worker blocked in accept and keeps any later accept from taking a client.
+  if (g_listen_fd >= 0 && g_spare_fd >= 0) ::dup2(g_spare_fd, g_listen_fd);
+  errno = saved;
+}
+
+}  // namespace
+
+void installStopHandler(int listen_fd) {
+  g_listen_fd = listen_fd;
+  g_spare_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sigaction action {};
+  action.sa_handler = onQuit;
+  sigemptyset(&action.sa_mask);
+  // No SA_RESTART: a blocked accept() must return EINTR or EINVAL.
+  action.sa_flags = 0;
+  ::sigaction(SIGQUIT, &action, nullptr);
+}
+
+bool stopRequested() { return g_stop != 0; }
+
+}  // namespace fpmd::worker

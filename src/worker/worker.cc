@@ -1,0 +1,87 @@
+#include "worker/worker.h"
+
+#include <sys/resource.h>
+
+#include "log/log.h"
+#include "php/engine.h"
+#include "worker/stop_flag.h"
+
+namespace fpmd::worker {
+namespace {
+
+uint64_t cpuMicros() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto micros = [](const timeval& tv) {
+    return static_cast<uint64_t>(tv.tv_sec) * 1000000 + static_cast<uint64_t>(tv.tv_usec);
+  };
+  return micros(usage.ru_utime) + micros(usage.ru_stime);
+}
+
+/// Mirrors the engine's progress into this worker's scoreboard slot.
+class ScoreboardObserver : public cgi::RequestObserver {
+ public:
+  ScoreboardObserver(scoreboard::Scoreboard* board, int slot) : board_(board), slot_(slot) {}
+  void onStage(cgi::Stage stage) override {
+    if (board_ != nullptr) board_->setStage(slot_, stage);
+  }
+
+ private:
+  scoreboard::Scoreboard* board_;
+  int slot_;
+};
+
+uint64_t contentLength(const cgi::Params& params) {
+  std::string_view text = params.get("CONTENT_LENGTH");
+  uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return 0;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return value;
+}
+
+}  // namespace
+
+int serve(ConnectionSource& source, const WorkerOptions& options) {
+  scoreboard::Scoreboard* board = options.scoreboard;
+  ScoreboardObserver observer(board, options.slot);
+  unsigned long served = 0;
+  cgi::Params params;
+  bool recycle = false;
+
+  while (!recycle && !stopRequested()) {
+    if (board != nullptr) board->setStage(options.slot, cgi::Stage::Idle);
+    IncomingConnection incoming = source.next();
+    if (!incoming.fd) break;
+    fastcgi::Connection connection(std::move(incoming.fd), options.server_values,
+                                   std::move(incoming.preread));
+    for (;;) {
+      if (board != nullptr) board->setStage(options.slot, cgi::Stage::ReadingHeaders);
+      params.clear();
+      if (connection.readRequest(params) != fastcgi::Connection::ReadResult::Request) break;
+      uint64_t cpu_before = cpuMicros();
+      if (board != nullptr) {
+        board->beginRequest(options.slot, scoreboard::nowMicros(), params.get("REQUEST_METHOD"),
+                            params.get("SCRIPT_NAME"), params.get("QUERY_STRING"),
+                            contentLength(params));
+        board->setStage(options.slot, cgi::Stage::GettingRequestInfo);
+      }
+      cgi::Request request{std::move(params), &connection.body(), &connection.sink(), &observer};
+      php::RequestOutcome outcome = php::execute(request);
+      params = std::move(request.params);
+      if (board != nullptr) {
+        board->setScript(options.slot, outcome.script_filename, params.get("REMOTE_USER"));
+        board->endRequest(options.slot, scoreboard::nowMicros(), outcome.memory_peak,
+                          cpuMicros() - cpu_before);
+      }
+      ++served;
+      if (options.max_requests != 0 && served >= options.max_requests) recycle = true;
+      if (recycle || stopRequested() || !connection.reusable()) break;
+    }
+  }
+  if (recycle) log::debug("[pool {}] max requests reached: {}", options.pool_name, served);
+  return 0;
+}
+
+}  // namespace fpmd::worker

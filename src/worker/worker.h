@@ -1,0 +1,27 @@
+#pragma once
+
+// The worker loop: take a connection, read FastCGI requests from it, run each through the
+// PHP engine, keep the connection while the web server asks to, repeat. One request at a
+// time; PHP is synchronous.
+
+#include <string>
+
+#include "fastcgi/connection.h"
+#include "scoreboard/scoreboard.h"
+#include "worker/connection_source.h"
+
+namespace fpmd::worker {
+
+struct WorkerOptions {
+  std::string pool_name;
+  scoreboard::Scoreboard* scoreboard = nullptr;
+  int slot = -1;
+  /// pm.max_requests: exit after this many requests (0: never).
+  unsigned long max_requests = 0;
+  fastcgi::ServerValues server_values{};
+};
+
+/// Serves until stopped or recycled. Returns the process exit code.
+int serve(ConnectionSource& source, const WorkerOptions& options);
+
+}  // namespace fpmd::worker

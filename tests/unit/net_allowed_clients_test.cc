@@ -1,0 +1,72 @@
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include "net/allowed_clients.h"
+#include "net/inherited_sockets.h"
+
+namespace fpmd::net {
+namespace {
+
+sockaddr_in v4(const char* text) {
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  inet_pton(AF_INET, text, &sin.sin_addr);
+  return sin;
+}
+
+sockaddr_in6 v6(const char* text) {
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  inet_pton(AF_INET6, text, &sin6.sin6_addr);
+  return sin6;
+}
+
+TEST(AllowedClients, EmptyAllowsEveryone) {
+  auto clients = AllowedClients::parse("");
+  ASSERT_TRUE(clients.ok());
+  auto addr = v4("10.1.2.3");
+  EXPECT_TRUE(clients->allows(reinterpret_cast<sockaddr*>(&addr)));
+}
+
+TEST(AllowedClients, MatchesListedAddressesOnly) {
+  auto clients = AllowedClients::parse("127.0.0.1, ::1");
+  ASSERT_TRUE(clients.ok());
+  auto local = v4("127.0.0.1");
+  auto other = v4("127.0.0.2");
+  auto local6 = v6("::1");
+  auto other6 = v6("::2");
+  EXPECT_TRUE(clients->allows(reinterpret_cast<sockaddr*>(&local)));
+  EXPECT_FALSE(clients->allows(reinterpret_cast<sockaddr*>(&other)));
+  EXPECT_TRUE(clients->allows(reinterpret_cast<sockaddr*>(&local6)));
+  EXPECT_FALSE(clients->allows(reinterpret_cast<sockaddr*>(&other6)));
+}
+
+TEST(AllowedClients, Ipv4EntryMatchesMappedIpv6Peer) {
+  auto clients = AllowedClients::parse("192.0.2.7");
+  ASSERT_TRUE(clients.ok());
+  auto mapped = v6("::ffff:192.0.2.7");
+  auto unmapped = v6("::ffff:192.0.2.8");
+  EXPECT_TRUE(clients->allows(reinterpret_cast<sockaddr*>(&mapped)));
+  EXPECT_FALSE(clients->allows(reinterpret_cast<sockaddr*>(&unmapped)));
+}
+
+TEST(AllowedClients, RejectsNonAddresses) {
+  auto clients = AllowedClients::parse("127.0.0.1,localhost");
+  ASSERT_FALSE(clients.ok());
+  EXPECT_EQ(clients.error(), "Wrong IP address 'localhost' in listen.allowed_clients");
+}
+
+TEST(InheritedSockets, RoundTripsPhpFpmFormat) {
+  std::map<std::string, int> sockets{{"127.0.0.1:9000", 5}, {"/run/php.sock", 7}};
+  std::string text = formatInheritedSockets(sockets);
+  EXPECT_EQ(text, "/run/php.sock=7,127.0.0.1:9000=5");
+  EXPECT_EQ(parseInheritedSockets(text), sockets);
+}
+
+TEST(InheritedSockets, SkipsMalformedItems) {
+  auto sockets = parseInheritedSockets("a=1,=2,b=x,c=,[::1]:80=9");
+  EXPECT_EQ(sockets, (std::map<std::string, int>{{"a", 1}, {"[::1]:80", 9}}));
+}
+
+}  // namespace
+}  // namespace fpmd::net
