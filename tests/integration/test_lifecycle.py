@@ -1,0 +1,265 @@
+"""fpmd's master: start-up, static pool, signals, reload, replacement of dead workers.
+
+Each test starts its own fpmd on a temporary unix socket or a free TCP port and stops it
+by pid (tests/lib/servers.py)."""
+
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+from lib import cgi, fcgi_client, procs
+from lib.servers import FpmProcess
+
+
+@pytest.fixture
+def docroot(tmp_path):
+    (tmp_path / "pid.php").write_text("<?php echo getmypid();")
+    (tmp_path / "sleep.php").write_text(
+        "<?php usleep((int)($_GET['ms'] ?? 500) * 1000); echo 'slept ', getmypid();")
+    (tmp_path / "hello.php").write_text("<?php echo 'hello';")
+    os.chmod(tmp_path, 0o755)
+    return tmp_path
+
+
+def get(fpm, docroot, uri, **kw):
+    return fpm.request(cgi.cgi_params(uri, docroot), **kw)
+
+
+def test_startup_log_and_static_children(fpmd_bin, docroot):
+    with FpmProcess(fpmd_bin, pool={"pm.max_children": "3"}) as fpm:
+        kids = fpm.wait_for_children(3)
+        log = fpm.log()
+        assert f"NOTICE: fpm is running, pid {fpm.pid}" in log
+        assert "NOTICE: ready to handle connections" in log
+        assert log.index("fpm is running") < log.index("ready to handle connections")
+        resp = get(fpm, docroot, "/pid.php")
+        assert resp.status == 200
+        assert int(resp.body) in kids
+        assert fpm.pid_file.read_text().strip() == str(fpm.pid)
+    assert fpm.returncode == 0
+
+
+def test_tcp_listener(fpmd_bin, docroot):
+    with FpmProcess(fpmd_bin, listen="tcp") as fpm:
+        assert isinstance(fpm.address, tuple)
+        assert get(fpm, docroot, "/hello.php").body == b"hello"
+
+
+def test_killed_worker_is_logged_and_replaced(fpmd_bin, docroot):
+    with FpmProcess(fpmd_bin, pool={"pm.max_children": "2"}) as fpm:
+        kids = fpm.wait_for_children(2)
+        victim = kids[0]
+        start = fpm.log_offset()
+        os.kill(victim, signal.SIGKILL)
+        fpm.wait_for_log(rf"WARNING: \[pool www\] child {victim} exited on signal 9 \(SIGKILL\) "
+                         r"after \d+\.\d{6} seconds from start", start=start)
+        fpm.wait_for_log(r"NOTICE: \[pool www\] child \d+ started", start=start)
+        new_kids = fpm.wait_for_children(2)
+        assert victim not in new_kids
+        assert get(fpm, docroot, "/hello.php").body == b"hello"
+
+
+def test_sigquit_lets_inflight_request_finish(fpmd_bin, docroot):
+    fpm = FpmProcess(fpmd_bin, pool={"pm.max_children": "1"}).start()
+    try:
+        conn = fcgi_client.FcgiConnection(fpm.address)
+        conn.send_request(cgi.cgi_params("/sleep.php?ms=700", docroot))
+        fpm.wait_for_children(1)
+        time.sleep(0.2)  # let the worker pick the request up
+        fpm.send_signal(signal.SIGQUIT)
+        resp = conn.read_response()
+        conn.close()
+        assert resp.status == 200
+        assert resp.body.startswith(b"slept ")
+        assert fpm.wait(10) == 0
+        log = fpm.log()
+        assert "NOTICE: Finishing ..." in log
+        assert "NOTICE: exiting, bye-bye!" in log
+        assert not os.path.exists(fpm.listen)
+        assert not fpm.pid_file.exists()
+    finally:
+        fpm.stop(check=False)
+
+
+def test_sigterm_stops_at_once(fpmd_bin, docroot):
+    fpm = FpmProcess(fpmd_bin, pool={"pm.max_children": "2"}).start()
+    try:
+        kids = fpm.wait_for_children(2)
+        fpm.send_signal(signal.SIGTERM)
+        assert fpm.wait(10) == 0
+        assert "NOTICE: Terminating ..." in fpm.log()
+        procs.wait_until(lambda: all(not procs.is_alive(k) for k in kids), 5, what="children gone")
+    finally:
+        fpm.stop(check=False)
+
+
+def test_sigusr1_reopens_error_log(fpmd_bin, docroot, tmp_path):
+    fpm = FpmProcess(fpmd_bin, log_to="file", extra_args=[]).start()
+    try:
+        rotated = fpm.log_file.with_suffix(".1")
+        os.rename(fpm.log_file, rotated)
+        fpm.send_signal(signal.SIGUSR1)
+        procs.wait_until(lambda: fpm.log_file.exists() and
+                         "error log file re-opened" in fpm.log_file.read_text(), 10,
+                         what="new log file")
+        assert "ready to handle connections" in rotated.read_text()
+    finally:
+        fpm.stop(check=False)
+
+
+def test_sigusr2_reload_keeps_socket_and_serves(fpmd_bin, docroot):
+    with FpmProcess(fpmd_bin, pool={"pm.max_children": "2"}) as fpm:
+        old_kids = fpm.wait_for_children(2)
+        inode = os.stat(fpm.listen).st_ino
+        start = fpm.log_offset()
+        fpm.send_signal(signal.SIGUSR2)
+        fpm.wait_for_log(r"NOTICE: Reloading in progress \.\.\.", start=start)
+        fpm.wait_for_log(r"using inherited socket fd=\d+", start=start)
+        fpm.wait_for_log(r"NOTICE: ready to handle connections", start=start)
+        new_kids = fpm.wait_for_children(2)
+        assert not set(old_kids) & set(new_kids)
+        # The same socket: never unlinked, so no client saw it missing.
+        assert os.stat(fpm.listen).st_ino == inode
+        assert get(fpm, docroot, "/hello.php").body == b"hello"
+
+
+def test_reload_with_bad_config_keeps_running(fpmd_bin, docroot):
+    with FpmProcess(fpmd_bin, pool={"pm.max_children": "2"}) as fpm:
+        kids = fpm.wait_for_children(2)
+        good = fpm.conf_path.read_text()
+        fpm.conf_path.write_text(good + "pm.bogus_directive = 1\n")
+        start = fpm.log_offset()
+        fpm.send_signal(signal.SIGUSR2)
+        fpm.wait_for_log(r"unknown entry 'pm.bogus_directive'", start=start)
+        fpm.wait_for_log(r"reload aborted", start=start)
+        assert sorted(fpm.children()) == sorted(kids)
+        assert get(fpm, docroot, "/hello.php").body == b"hello"
+        fpm.conf_path.write_text(good)
+
+
+def test_requests_during_reload_are_not_lost(fpmd_bin, docroot):
+    with FpmProcess(fpmd_bin, pool={"pm.max_children": "2"}) as fpm:
+        fpm.wait_for_children(2)
+        results = []
+        stop = threading.Event()
+
+        def client():
+            while not stop.is_set():
+                try:
+                    resp = get(fpm, docroot, "/hello.php", timeout=15)
+                    results.append(resp.status == 200 and resp.body == b"hello")
+                except Exception as exc:  # any failure counts
+                    results.append(repr(exc))
+
+        threads = [threading.Thread(target=client) for _ in range(3)]
+        for t in threads:
+            t.start()
+        time.sleep(0.3)
+        start = fpm.log_offset()
+        fpm.send_signal(signal.SIGUSR2)
+        fpm.wait_for_log(r"NOTICE: ready to handle connections", start=start, timeout=20)
+        time.sleep(0.3)
+        stop.set()
+        for t in threads:
+            t.join(20)
+        failures = [r for r in results if r is not True]
+        assert results and not failures, failures[:5]
+
+
+def test_max_requests_recycles_workers(fpmd_bin, docroot):
+    with FpmProcess(fpmd_bin, pool={"pm.max_children": "1", "pm.max_requests": "3"}) as fpm:
+        first = fpm.wait_for_children(1)[0]
+        pids = [int(get(fpm, docroot, "/pid.php").body) for _ in range(3)]
+        assert pids == [first] * 3
+        fpm.wait_for_log(rf"NOTICE: \[pool www\] child {first} exited with code 0")
+        assert int(get(fpm, docroot, "/pid.php").body) != first
+
+
+def test_several_pools(fpmd_bin, docroot, tmp_path):
+    conf = """
+[global]
+error_log = @LOG@
+pid = @PID@
+[alpha]
+listen = @LISTEN@
+pm = static
+pm.max_children = 1
+[beta]
+listen = @DIR@/beta.sock
+pm = static
+pm.max_children = 2
+"""
+    with FpmProcess(fpmd_bin, conf_text=conf) as fpm:
+        fpm.wait_for_children(3)
+        assert get(fpm, docroot, "/hello.php").body == b"hello"
+        beta = fcgi_client.request(str(fpm.dir / "beta.sock"), cgi.cgi_params("/hello.php", docroot))
+        assert beta.body == b"hello"
+
+
+def test_catch_workers_output(fpmd_bin, docroot):
+    (docroot / "stderr.php").write_text(
+        "<?php file_put_contents('php://stderr', \"to stderr\\n\"); echo 'ok';")
+    with FpmProcess(fpmd_bin, pool={"catch_workers_output": "yes",
+                                    "decorate_workers_output": "yes"}) as fpm:
+        assert get(fpm, docroot, "/stderr.php").body == b"ok"
+        fpm.wait_for_log(r'WARNING: \[pool www\] child \d+ said into stderr: "to stderr"')
+
+
+def test_env_and_clear_env(fpmd_bin, docroot):
+    (docroot / "env.php").write_text(
+        "<?php echo getenv('FROM_POOL'), '|', var_export(getenv('FROM_MASTER'), true);")
+    env = dict(os.environ, FROM_MASTER="leaked")
+    with FpmProcess(fpmd_bin, pool={"env[FROM_POOL]": "pool-value"}, env=env) as fpm:
+        assert get(fpm, docroot, "/env.php").body == b"pool-value|false"
+    with FpmProcess(fpmd_bin, pool={"clear_env": "no"}, env=env) as fpm:
+        assert get(fpm, docroot, "/env.php").body == b"|'leaked'"
+
+
+def test_allowed_clients_drops_others(fpmd_bin, docroot):
+    with FpmProcess(fpmd_bin, listen="tcp", pool={"listen.allowed_clients": "192.0.2.1",
+                                                  "catch_workers_output": "yes"}) as fpm:
+        with pytest.raises((fcgi_client.FcgiError, ConnectionError, OSError)):
+            get(fpm, docroot, "/hello.php", timeout=5)
+        fpm.wait_for_log(r"Connection disallowed: IP address '127\.0\.0\.1' has been dropped\.")
+    with FpmProcess(fpmd_bin, listen="tcp", pool={"listen.allowed_clients": "127.0.0.1"}) as fpm:
+        assert get(fpm, docroot, "/hello.php").body == b"hello"
+
+
+def test_unix_socket_mode(fpmd_bin, docroot):
+    with FpmProcess(fpmd_bin, pool={"listen.mode": "0600"}) as fpm:
+        assert os.stat(fpm.listen).st_mode & 0o777 == 0o600
+
+
+def test_daemonize_reports_start_and_writes_pid(fpmd_bin, tmp_path):
+    conf = tmp_path / "fpm.conf"
+    sock = tmp_path / "fpm.sock"
+    pid_file = tmp_path / "fpm.pid"
+    log = tmp_path / "fpm.log"
+    conf.write_text(f"[global]\npid = {pid_file}\nerror_log = {log}\ndaemonize = yes\n"
+                    f"[www]\nlisten = {sock}\npm = static\npm.max_children = 1\n")
+    args = [fpmd_bin, "-n", "-y", str(conf)] + (["-R"] if os.geteuid() == 0 else [])
+    done = subprocess.run(args, timeout=20, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    pid = int(pid_file.read_text())
+    try:
+        assert procs.is_alive(pid)
+        assert sock.exists()
+        assert "ready to handle connections" in log.read_text()
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        procs.wait_until(lambda: not procs.is_alive(pid), 10, what="daemon exit")
+
+
+def test_daemonize_reports_failure(fpmd_bin, tmp_path):
+    conf = tmp_path / "fpm.conf"
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    conf.write_text(f"[global]\nerror_log = {tmp_path}/fpm.log\ndaemonize = yes\n"
+                    f"[www]\nlisten = {blocker}/fpm.sock\npm = static\npm.max_children = 1\n")
+    args = [fpmd_bin, "-n", "-y", str(conf)] + (["-R"] if os.geteuid() == 0 else [])
+    done = subprocess.run(args, timeout=20, capture_output=True)
+    assert done.returncode == 78
