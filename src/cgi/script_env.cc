@@ -235,8 +235,9 @@ void fixPathInfo(Env& env, const PathRules& rules, const StatFn& stat) {
       replaceWithOrig(env, "PATH_TRANSLATED", env.orig_path_translated, std::nullopt);
     }
   }
-  if (script_name_redirected)
+  if (script_name_redirected) {
     replaceWithOrig(env, "SCRIPT_NAME", env.orig_script_name, env.script_name);
+  }
   env.info.request_uri = env.script_name;
 }
 
