@@ -235,13 +235,22 @@ class FcgiConnection:
 
     def send_request(self, params, stdin=b"", keep_conn=False, request_id=None,
                      role=RESPONDER, stdin_chunk=MAX_CONTENT, params_chunk=MAX_CONTENT,
-                     close_stdin=True):
-        """Send BEGIN_REQUEST, PARAMS and STDIN; returns the request id used."""
+                     pair_per_record=False, close_stdin=True):
+        """Send BEGIN_REQUEST, PARAMS and STDIN; returns the request id used.
+
+        params_chunk cuts the encoded params at that many bytes per record, even inside
+        a pair (PHP-FPM rejects that); pair_per_record sends one record per pair."""
         if request_id is None:
             request_id = self._next_id
             self._next_id = self._next_id % 65535 + 1
         data = encode_record(BEGIN_REQUEST, request_id, begin_request_body(role, keep_conn))
-        data += encode_stream(PARAMS, request_id, encode_pairs(params), params_chunk)
+        if pair_per_record:
+            items = params.items() if isinstance(params, dict) else params
+            for pair in items:
+                data += encode_record(PARAMS, request_id, encode_pairs([pair]))
+            data += encode_record(PARAMS, request_id, b"")
+        else:
+            data += encode_stream(PARAMS, request_id, encode_pairs(params), params_chunk)
         self.send_raw(data)
         self.send_stdin(request_id, _to_bytes(stdin), stdin_chunk, close_stdin)
         return request_id

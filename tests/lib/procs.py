@@ -208,6 +208,10 @@ class ManagedProcess:
             if pid not in self._known:
                 self._known[pid] = proc_start_time(pid)
 
+    def known_pids(self):
+        """Every descendant pid seen so far."""
+        return sorted(self._known)
+
     def children(self):
         """Current child pids (zombies excluded)."""
         self.remember_descendants()

@@ -159,6 +159,14 @@ class FpmProcess:
     def pid(self):
         return self._proc.pid if self._proc else None
 
+    def known_pids(self):
+        """The master and every descendant seen so far (for normalising pids away)."""
+        if self._proc is None:
+            return []
+        if self.is_running():
+            self._proc.remember_descendants()
+        return [self.pid] + self._proc.known_pids()
+
     def children(self):
         """Current child pids of the master (zombies excluded), from /proc."""
         return self._proc.children()

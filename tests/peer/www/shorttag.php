@@ -1,0 +1,2 @@
+<? echo "short tags are off"; ?>
+<?php echo "long tag\n";

@@ -1,0 +1,4 @@
+<?php
+echo "before\n";
+trigger_error('user fatal', E_USER_ERROR);
+echo "never\n";
