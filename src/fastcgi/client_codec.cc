@@ -22,8 +22,7 @@ void appendBeginRequest(std::string& out, uint16_t request_id, Role role, bool k
   appendRecord(out, RecordType::BeginRequest, request_id, std::string_view(body, sizeof body));
 }
 
-void appendParams(std::string& out, uint16_t request_id,
-                  std::span<const std::pair<std::string, std::string>> params) {
+void appendParams(std::string& out, uint16_t request_id, const ParamList& params) {
   std::string encoded;
   for (const auto& [name, value] : params) appendNameValue(encoded, name, value);
   appendStream(out, RecordType::Params, request_id, encoded);

@@ -20,8 +20,7 @@ using ParamList = std::vector<std::pair<std::string, std::string>>;
 void appendBeginRequest(std::string& out, uint16_t request_id, Role role, bool keep_conn);
 /// Encodes `params` as PARAMS records (a pair may straddle two records) followed by the
 /// empty PARAMS record.
-void appendParams(std::string& out, uint16_t request_id,
-                  std::span<const std::pair<std::string, std::string>> params);
+void appendParams(std::string& out, uint16_t request_id, const ParamList& params);
 /// Appends `data` as STDIN records and, when `end`, the empty STDIN record.
 void appendStdin(std::string& out, uint16_t request_id, std::string_view data, bool end = true);
 void appendAbortRequest(std::string& out, uint16_t request_id);
