@@ -14,6 +14,8 @@
 namespace fpmd::worker {
 namespace {
 
+const std::string kRoot = "/";
+
 Error failed(const config::PoolConfig& pool, const std::string& call) {
   int err = errno;
   return makeError(fmt::format("[pool {}] failed to {}: {} ({})", pool.name, call,
@@ -44,8 +46,8 @@ Status setupWorkerProcess(const config::PoolConfig& pool, bool running_as_root) 
   if (!pool.chroot.empty() && ::chroot(pool.chroot.c_str()) < 0) {
     return failed(pool, fmt::format("chroot({})", pool.chroot));
   }
-  std::string dir = pool.chdir;
-  if (dir.empty() && !pool.chroot.empty()) dir = "/";
+  // Under chroot without chdir, PHP-FPM starts in the new root.
+  const std::string& dir = !pool.chdir.empty() || pool.chroot.empty() ? pool.chdir : kRoot;
   if (!dir.empty() && ::chdir(dir.c_str()) < 0) {
     return failed(pool, fmt::format("chdir({})", dir));
   }

@@ -1,6 +1,7 @@
 #include "worker/stop_flag.h"
 
 #include <signal.h>
+#include <errno.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
