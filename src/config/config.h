@@ -1,0 +1,155 @@
+#pragma once
+
+// The configuration model (php-fpm.conf: [global] plus one section per pool), its loader
+// and the -tt dump. Defaults, key names, validation and messages are PHP-FPM 8.2's
+// (sapi/fpm/fpm/fpm_conf.c), checked against Debian's php-fpm8.2 -t/-tt.
+//
+// load() runs in the master before anything else starts; the result is a plain value the
+// master owns and hands to workers by copy (fork). Nothing here keeps global state.
+
+#include <sys/types.h>
+#include <syslog.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+#include "log/log.h"
+
+namespace fpmd::config {
+
+/// Where a directive was set, for messages ("[/etc/php/fpm/pool.d/www.conf:12]").
+struct Location {
+  std::string file;
+  int line = 0;
+};
+
+struct IniValue {
+  std::string name;
+  std::string value;
+};
+
+struct PoolConfig {
+  std::string name;
+  std::string prefix;  // made absolute by load()
+  std::string user, group;
+  uid_t uid = 0;  // resolved from user; valid when has_user
+  gid_t gid = 0;  // from group, else the user's primary group
+  bool has_user = false;
+  std::string listen;       // a relative unix socket path is made absolute by load()
+  int listen_backlog = -1;  // -1: the kernel's somaxconn (PHP 8.2 on Linux)
+  std::string listen_acl_users, listen_acl_groups;
+  std::string listen_owner, listen_group;
+  std::string listen_mode = "0660";
+  std::string listen_allowed_clients;
+  int listen_setfib = -1;
+  std::optional<int> process_priority;
+  bool process_dumpable = false;
+  enum class Pm { Static, Dynamic, Ondemand } pm = Pm::Static;
+  int pm_max_children = 0;
+  int pm_start_servers = 0;  // dynamic: defaulted by load() with PHP-FPM's NOTICE
+  int pm_min_spare_servers = 0;
+  int pm_max_spare_servers = 0;
+  int pm_max_spawn_rate = 32;
+  int pm_process_idle_timeout = 10;  // seconds
+  int pm_max_requests = 0;
+  std::string pm_status_path, pm_status_listen, ping_path;
+  std::string ping_response = "pong";
+  std::string access_log;
+  std::string access_format = "%R - %u %t \"%m %r\" %s";
+  std::vector<std::string> access_suppress_path;
+  std::string slowlog;
+  int request_slowlog_timeout = 0;  // seconds
+  int request_slowlog_trace_depth = 20;
+  int request_terminate_timeout = 0;  // seconds
+  bool request_terminate_timeout_track_finished = false;
+  std::optional<int> rlimit_files;
+  std::optional<long> rlimit_core;  // -1 = unlimited
+  std::string chroot, chdir;
+  bool catch_workers_output = false;
+  bool decorate_workers_output = true;
+  bool clear_env = true;
+  /// As written (the -tt dump prints it so); `security_limit_extensions` is its split form,
+  /// empty = every extension allowed.
+  std::string security_limit_extensions_text = ".php .phar";
+  std::vector<std::string> security_limit_extensions{".php", ".phar"};
+  std::string apparmor_hat;
+  /// env[NAME] = value, in config order. A value "$VAR" means: copy VAR from the master's
+  /// environment when the worker starts.
+  std::vector<std::pair<std::string, std::string>> env;
+  /// php_value[] and php_flag[] (flags as "1"/"0"), in config order. Note PHP-FPM keeps
+  /// these lists newest-first and applies them in that order, so for a key set twice the
+  /// FIRST occurrence ends up in effect; the -tt dump shows them newest-first.
+  std::vector<IniValue> php_values;
+  /// php_admin_value[] and php_admin_flag[], same conventions.
+  std::vector<IniValue> php_admin_values;
+  /// Every directive set in the file, by PHP-FPM key (e.g. "listen.mode"), with where.
+  std::map<std::string, Location> origins;
+
+  bool isSet(const std::string& key) const { return origins.count(key) != 0; }
+};
+
+struct GlobalConfig {
+  std::string pid;        // made absolute by load(); empty = no pid file
+  std::string error_log;  // absolute path, or "syslog"
+  std::string syslog_ident = "php-fpm";
+  int syslog_facility = LOG_DAEMON;
+  bool log_buffering = true;
+  log::Level log_level = log::Level::Notice;
+  int log_limit = 1024;
+  int emergency_restart_threshold = 0;
+  int emergency_restart_interval = 0;  // seconds
+  int process_control_timeout = 0;     // seconds
+  int process_max = 0;
+  std::optional<int> process_priority;
+  bool daemonize = true;
+  std::optional<int> rlimit_files;
+  std::optional<long> rlimit_core;  // -1 = unlimited
+  /// fpmd always uses epoll; "epoll" is accepted silently, other valid names warn.
+  std::string events_mechanism;
+  int systemd_interval = 10;  // seconds; 0 disables
+  std::map<std::string, Location> origins;
+
+  bool isSet(const std::string& key) const { return origins.count(key) != 0; }
+};
+
+struct Config {
+  std::string path;  // the main file, as given
+  GlobalConfig global;
+  std::vector<PoolConfig> pools;
+};
+
+struct LoadOptions {
+  std::string path;                        // -y (already defaulted by the caller)
+  std::string prefix;                      // -p, may be empty
+  std::string pid_override;                // -g
+  bool allow_root = false;                 // -R
+  bool running_as_root = false;            // geteuid() == 0, injected so tests can choose
+  std::optional<bool> daemonize_override;  // -D / -F
+  /// Where relative pid/error_log go without -p (Debian's PHP_LOCALSTATEDIR).
+  std::string localstatedir = "/var";
+  /// Where relative include/prefix/chroot/chdir/listen go without -p (PHP_PREFIX).
+  std::string install_prefix = "/usr";
+  /// ${NAME} in values; defaults to getenv().
+  std::function<std::optional<std::string>(const std::string&)> env;
+  /// Bare identifiers in values (PHP constants); defaults to the E_* constants. The app may
+  /// chain in libphp's constant table.
+  std::function<std::optional<std::string>(const std::string&)> constant;
+};
+
+/// Loads, expands and validates. On failure it has logged PHP-FPM's lines, e.g.
+///   ERROR: [/path/file.conf:12] unknown entry 'foo'
+///   ERROR: failed to load configuration file '/path/file.conf'
+/// and returns an error whose text is the first of them. The caller prints
+/// "FPM initialization failed".
+Result<Config> load(const LoadOptions& options);
+
+/// The -tt dump: the lines PHP-FPM logs at NOTICE ("[global]", "\tpid = ...", " ", "[www]",
+/// ...), same keys, order and value formatting as php-fpm8.2 -tt.
+std::vector<std::string> dumpLines(const Config& config);
+
+}  // namespace fpmd::config
