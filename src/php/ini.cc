@@ -149,6 +149,8 @@ std::string buildIniEntries(const std::vector<std::string>& defines) {
 IniSearch planIniSearch(const EngineOptions& options) {
   IniSearch plan;
   plan.ignore = options.no_ini;
+  // PHP still reads an override file under php_ini_ignore: -n must leave it unset.
+  if (plan.ignore) return plan;
   const std::string fpm_dir = fpmConfigDir();
   if (!options.ini_path.empty()) {
     plan.path_override = options.ini_path;
