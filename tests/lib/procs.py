@@ -256,4 +256,9 @@ class ManagedProcess:
         for pid, start in alive.items():
             left.append(f"{pid} ({cmdline(pid)})")
             kill_if_same(pid, start)
+        try:
+            wait_until(lambda: not any(is_alive(p, t) for p, t in alive.items()), 5,
+                       what="SIGKILLed leftovers gone")
+        except TimeoutError:
+            left.append("(some survived SIGKILL for 5s)")
         return left
