@@ -1,6 +1,9 @@
 #include "worker/worker.h"
 
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "log/log.h"
 #include "php/engine.h"
@@ -41,6 +44,27 @@ uint64_t contentLength(const cgi::Params& params) {
   return value;
 }
 
+/// Closes our half and reads until the web server closes its half, as PHP-FPM does: a
+/// close() with unread input (say, the empty STDIN record of a GET that we answered
+/// without reading it) would make the kernel send a reset, and the client could lose the
+/// response or see EPIPE. Bounded, so a client that never closes cannot pin the worker.
+void closeGracefully(int fd) {
+  constexpr int kDrainMillis = 1000;
+  if (::shutdown(fd, SHUT_WR) < 0) return;
+  char sink[4096];
+  for (int waited = 0; waited < kDrainMillis;) {
+    pollfd p{fd, POLLIN, 0};
+    int ready = ::poll(&p, 1, 100);
+    if (ready < 0 && errno != EINTR) return;
+    if (ready <= 0) {
+      waited += 100;
+      continue;
+    }
+    ssize_t n = ::recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) return;
+  }
+}
+
 }  // namespace
 
 int serve(ConnectionSource& source, const WorkerOptions& options) {
@@ -79,6 +103,7 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
       if (options.max_requests != 0 && served >= options.max_requests) recycle = true;
       if (recycle || stopRequested() || !connection.reusable()) break;
     }
+    if (!connection.aborted()) closeGracefully(connection.fd());
   }
   if (recycle) log::debug("[pool {}] max requests reached: {}", options.pool_name, served);
   return 0;

@@ -97,18 +97,27 @@ def test_sigterm_stops_at_once(fpmd_bin, docroot):
         fpm.stop(check=False)
 
 
-def test_sigusr1_reopens_error_log(fpmd_bin, docroot, tmp_path):
-    fpm = FpmProcess(fpmd_bin, log_to="file", extra_args=[]).start()
+def test_sigusr1_reopens_error_log(fpmd_bin, tmp_path):
+    # Without -O and with stderr not a terminal, the master logs to error_log (as PHP-FPM).
+    log = tmp_path / "fpm.log"
+    conf = tmp_path / "fpm.conf"
+    conf.write_text(f"[global]\nerror_log = {log}\n[www]\nlisten = {tmp_path}/fpm.sock\n"
+                    "pm = static\npm.max_children = 1\n")
+    args = [fpmd_bin, "-F", "-n", "-y", str(conf)] + (["-R"] if os.geteuid() == 0 else [])
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        rotated = fpm.log_file.with_suffix(".1")
-        os.rename(fpm.log_file, rotated)
-        fpm.send_signal(signal.SIGUSR1)
-        procs.wait_until(lambda: fpm.log_file.exists() and
-                         "error log file re-opened" in fpm.log_file.read_text(), 10,
-                         what="new log file")
+        procs.wait_until(lambda: log.exists() and "ready to handle" in log.read_text(), 20,
+                         what="start-up in the log file")
+        rotated = tmp_path / "fpm.log.1"
+        os.rename(log, rotated)
+        proc.send_signal(signal.SIGUSR1)
+        procs.wait_until(lambda: log.exists() and "error log file re-opened" in log.read_text(),
+                         10, what="the re-opened log file")
         assert "ready to handle connections" in rotated.read_text()
+        assert "re-opened" not in rotated.read_text()
     finally:
-        fpm.stop(check=False)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
 
 
 def test_sigusr2_reload_keeps_socket_and_serves(fpmd_bin, docroot):
