@@ -73,6 +73,12 @@ def diff(ref, cand, ref_name="php-fpm", cand_name="candidate"):
     """'' when the outcomes are equal, else a readable per-field diff."""
     if ref == cand:
         return ""
+    if bool(ref.get("dropped")) != bool(cand.get("dropped")):
+        def say(name, o):
+            if o.get("dropped"):
+                return f"{name} dropped the connection ({o.get('error', 'no END_REQUEST')})"
+            return f"{name} answered {o.get('status')} {o.get('body', b'')[:200]!r}"
+        return say(ref_name, ref) + "; " + say(cand_name, cand)
     out = []
     for key in sorted(set(ref) | set(cand), key=lambda k: list(ref).index(k) if k in ref else 99):
         a, b = ref.get(key), cand.get(key)
