@@ -149,11 +149,14 @@ std::string buildIniEntries(const std::vector<std::string>& defines) {
 IniSearch planIniSearch(const EngineOptions& options) {
   IniSearch plan;
   plan.ignore = options.no_ini;
-  // PHP still reads an override file under php_ini_ignore: -n must leave it unset.
+  // PHP reads an override file even under php_ini_ignore, and php-fpm8.2 relies on it:
+  // `-n -c file` loads that file and nothing else. So -c is honoured under -n too, while
+  // -n alone reads nothing (no fpm directory, no scan dir).
+  if (!options.ini_path.empty()) plan.path_override = options.ini_path;
   if (plan.ignore) return plan;
   const std::string fpm_dir = fpmConfigDir();
-  if (!options.ini_path.empty()) {
-    plan.path_override = options.ini_path;
+  if (!plan.path_override.empty()) {
+    // -c given: nothing else to pick.
   } else if (!getenv("PHPRC") && isDirectory(fpm_dir)) {
     // PHPRC is PHP's own override and wins over the built-in directory, as for php-fpm.
     plan.path_override = fpm_dir;

@@ -57,7 +57,7 @@ def test_bad_config_is_refused_like_php_fpm(fpmd_bin, tmp_path, pool_lines, mess
 def test_unknown_entry_names_file_and_line(fpmd_bin, tmp_path):
     conf = write_conf(tmp_path, "pm = static\npm.max_children = 2\nbogus = 1")
     done = run(fpmd_bin, "-R", "-n", "-t", "-y", str(conf))
-    assert f"[{conf}:7] unknown entry 'bogus'" in done.stderr
+    assert f"[{conf}:8] unknown entry 'bogus'" in done.stderr
 
 
 @pytest.mark.skipif(not os.path.exists(DEBIAN_CONF), reason="php8.2-fpm's config not installed")
