@@ -123,12 +123,24 @@ std::string formatLine(Level level, std::string_view message, int syserror, bool
   if (debug_format) line += fmt::format("pid {}, ", ::getpid());
   line += message;
   if (syserror > 0) line += fmt::format(": {} ({})", std::strerror(syserror), syserror);
+  // The limit counts the newline the caller appends.
   size_t limit = state().limit;
-  if (limit >= 4 && line.size() > limit) {
-    line.resize(limit - 3);
+  if (limit >= 5 && line.size() + 1 > limit) {
+    line.resize(limit - 4);
     line += "...";
   }
   return line;
+}
+
+std::string fitMessage(Level level, std::string_view message) {
+  const State& s = state();
+  size_t prefix = levelName(level).size() + 2;  // "NOTICE: "
+  size_t room = s.limit > prefix + 1 ? s.limit - prefix - 1 : 0;
+  if (message.size() <= room) return std::string(message);
+  if (room < 3) return "...";
+  std::string cut(message.substr(0, room - 3));
+  cut += "...";
+  return cut;
 }
 
 void write(Level lvl, std::string_view message, int syserror) {

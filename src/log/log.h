@@ -46,6 +46,11 @@ bool reopenFile();
 /// Writes one line. `syserror` appends ": strerror (errno)".
 void write(Level level, std::string_view message, int syserror = 0);
 
+/// The message as it fits in one log line of `level` within log_limit: PHP-FPM cuts the
+/// whole line (newline included) to log_limit and ends a cut line with "...". The same
+/// cut text is what PHP-FPM sends to the web server on FastCGI stderr.
+std::string fitMessage(Level level, std::string_view message);
+
 /// Formats a line as it would be written (without the trailing newline). For tests.
 std::string formatLine(Level level, std::string_view message, int syserror, bool with_time,
                        bool debug_format);

@@ -332,7 +332,7 @@ bool logRequestMessage(log::Level level, std::string_view message) {
     } else {
       g_active->logging_started = true;
     }
-    gone = !sink->writeErr(message) && sink->aborted();
+    gone = !sink->writeErr(log::fitMessage(level, message)) && sink->aborted();
   }
   if (log::enabled(level)) log::write(level, message);
   return gone;
