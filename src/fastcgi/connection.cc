@@ -248,6 +248,7 @@ long Connection::fillStdin() {
 }
 
 long Connection::readBody(char* buf, size_t len) {
+  if (len == 0) return 0;  // as read(2); must not block waiting for a record
   long filled = fillStdin();
   if (filled <= 0) return filled;
   size_t n = std::min(len, pending_stdin_.size());
