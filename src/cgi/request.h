@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "cgi/pool_status.h"
+
 namespace fpmd::cgi {
 
 /// FastCGI params (the CGI environment) in arrival order. A name sent twice keeps its
@@ -63,12 +65,17 @@ class ResponseSink {
 /// Scoreboard stages a request goes through, as PHP-FPM names them.
 enum class Stage { Idle, ReadingHeaders, GettingRequestInfo, Running, Finishing, Ending };
 
+/// PHP-FPM's names: "Idle", "Reading headers", "Getting request information", …
+const char* stageName(Stage stage);
+
 /// Lets the engine report progress (scoreboard stage, script path) without knowing who
 /// listens. Default: nobody.
 class RequestObserver {
  public:
   virtual ~RequestObserver() = default;
   virtual void onStage(Stage) {}
+  /// The script the request runs (after PHP-FPM's path rules) and the HTTP auth user.
+  virtual void onScript(std::string_view /*script*/, std::string_view /*user*/) {}
 };
 
 struct Request {
@@ -76,6 +83,8 @@ struct Request {
   BodySource* body = nullptr;
   ResponseSink* sink = nullptr;
   RequestObserver* observer = nullptr;
+  /// For fpm_get_status(); nullptr outside a pool.
+  const StatusSource* status = nullptr;
 };
 
 }  // namespace fpmd::cgi

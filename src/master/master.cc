@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "log/log.h"
+#include "net/listen_queue.h"
 #include "net/listener.h"
 #include "php/engine.h"
 #include "scoreboard/scoreboard.h"
@@ -132,7 +133,8 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
     }
     pool->php = phpSettingsFor(pool_config);
     pool->scoreboard = std::make_unique<scoreboard::Scoreboard>(
-        static_cast<size_t>(pool_config.pm_max_children));
+        static_cast<size_t>(pool_config.pm_max_children), pool_config.name,
+        static_cast<uint8_t>(pool_config.pm));
     pools_.push_back(std::move(pool));
   }
   return {};
@@ -375,7 +377,23 @@ void Master::buryChild(Pool& pool, pid_t pid, int status) {
   spawn(pool, false);
 }
 
+void Master::updateScoreboards() {
+  for (auto& pool : pools_) {
+    uint64_t active = 0;
+    for (const auto& [pid, child] : pool->children) {
+      if (pool->scoreboard->stage(child->slot) != cgi::Stage::Idle) ++active;
+    }
+    pool->scoreboard->noteActive(active);
+    if (!pool->address.isUnix()) {
+      if (auto queue = net::tcpListenQueue(pool->listener.get())) {
+        pool->scoreboard->setListenQueue(queue->depth, queue->limit);
+      }
+    }
+  }
+}
+
 void Master::maintenance() {
+  updateScoreboards();
   if (state_ != MasterState::Normal) return;
   for (auto& pool : pools_) {
     int missing = pool->wantedChildren() - static_cast<int>(pool->children.size());

@@ -49,6 +49,8 @@ class Master {
   void buryChild(Pool& pool, pid_t pid, int status);
   void onChildOutput(Pool& pool, pid_t pid, bool is_stderr);
   void maintenance();
+  /// The 1-s scoreboard refresh PHP-FPM does: busiest moment, listen queue.
+  void updateScoreboards();
 
   void requestState(MasterState requested);
   void sendEscalation();

@@ -269,6 +269,11 @@ RequestOutcome execute(cgi::Request& request) {
   fillRequestInfo(active);
   applyRequestIniParams(request.params);
   reportStage(&active, cgi::Stage::GettingRequestInfo);
+  if (request.observer) {
+    const char* user = SG(request_info).auth_user;
+    request.observer->onScript(active.script.path_translated.value_or(std::string()),
+                               user ? user : "");
+  }
 
   RunResult result;
   runRequest(&active, &result);

@@ -10,6 +10,8 @@ extern "C" {
 #include <ext/standard/info.h>
 }
 
+#include <optional>
+
 #include "php/sapi_state.h"
 
 namespace fpmd::php {
@@ -70,6 +72,60 @@ PHP_FUNCTION(fastcgi_finish_request) {
   RETURN_TRUE;
 }
 
+// fpm_get_status(): PHP-FPM 8.2's array shape, key for key (checked against php-fpm8.2).
+PHP_FUNCTION(fpm_get_status) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  ActiveRequest* active = activeRequest();
+  if (!active || !active->request->status) RETURN_FALSE;
+  std::optional<cgi::PoolStatus> status = active->request->status->poolStatus();
+  if (!status) RETURN_FALSE;
+
+  auto addString = [](zval* array, const char* key, const std::string& value) {
+    add_assoc_stringl(array, key, value.data(), value.size());
+  };
+  auto addLong = [](zval* array, const char* key, auto value) {
+    add_assoc_long(array, key, static_cast<zend_long>(value));
+  };
+  array_init(return_value);
+  addString(return_value, "pool", status->pool);
+  addString(return_value, "process-manager", status->process_manager);
+  addLong(return_value, "start-time", status->start_time);
+  addLong(return_value, "start-since", status->start_since);
+  addLong(return_value, "accepted-conn", status->accepted_conn);
+  addLong(return_value, "listen-queue", status->listen_queue);
+  addLong(return_value, "max-listen-queue", status->max_listen_queue);
+  addLong(return_value, "listen-queue-len", status->listen_queue_len);
+  addLong(return_value, "idle-processes", status->idle_processes);
+  addLong(return_value, "active-processes", status->active_processes);
+  addLong(return_value, "total-processes", status->total_processes);
+  addLong(return_value, "max-active-processes", status->max_active_processes);
+  addLong(return_value, "max-children-reached", status->max_children_reached);
+  addLong(return_value, "slow-requests", status->slow_requests);
+
+  zval procs;
+  array_init(&procs);
+  for (const cgi::ProcessStatus& proc : status->procs) {
+    zval entry;
+    array_init(&entry);
+    addLong(&entry, "pid", proc.pid);
+    addString(&entry, "state", proc.state);
+    addLong(&entry, "start-time", proc.start_time);
+    addLong(&entry, "start-since", proc.start_since);
+    addLong(&entry, "requests", proc.requests);
+    addLong(&entry, "request-duration", proc.request_duration_us);
+    addString(&entry, "request-method", proc.request_method);
+    addString(&entry, "request-uri", proc.request_uri);
+    addString(&entry, "query-string", proc.query_string);
+    addLong(&entry, "request-length", proc.request_length);
+    addString(&entry, "user", proc.user);
+    addString(&entry, "script", proc.script);
+    add_assoc_double(&entry, "last-request-cpu", proc.last_request_cpu);
+    addLong(&entry, "last-request-memory", proc.last_request_memory);
+    add_next_index_zval(&procs, &entry);
+  }
+  add_assoc_zval(return_value, "procs", &procs);
+}
+
 PHP_FUNCTION(apache_request_headers) {
   ZEND_PARSE_PARAMETERS_NONE();
   array_init(return_value);
@@ -90,10 +146,14 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_apache_request_headers, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_MASK_EX(arginfo_fpm_get_status, 0, 0, MAY_BE_ARRAY | MAY_BE_FALSE)
+ZEND_END_ARG_INFO()
+
 const zend_function_entry kFunctions[] = {
     ZEND_FE(fastcgi_finish_request, arginfo_fastcgi_finish_request)
         ZEND_FE(apache_request_headers, arginfo_apache_request_headers) ZEND_FALIAS(
-            getallheaders, apache_request_headers, arginfo_apache_request_headers) ZEND_FE_END};
+            getallheaders, apache_request_headers, arginfo_apache_request_headers)
+            ZEND_FE(fpm_get_status, arginfo_fpm_get_status) ZEND_FE_END};
 
 zend_module_entry makeModuleEntry() {
   zend_module_entry entry = {STANDARD_MODULE_HEADER,

@@ -57,7 +57,9 @@ bool alterMaster(const std::string& name, const std::string& value, int mode) {
                                             entry->mh_arg3, ZEND_INI_STAGE_ACTIVATE) == SUCCESS) {
     if (entry->value) zend_string_release(entry->value);
     entry->value = fresh;
-    entry->modifiable = static_cast<uint8_t>(mode);
+    // A php_value keeps the directive's own permission (PERDIR entries stay settable
+    // where PHP allows it); only an admin value locks it.
+    if (mode == ZEND_INI_SYSTEM) entry->modifiable = static_cast<uint8_t>(mode);
   } else {
     zend_string_release(fresh);  // refused by the directive; FPM reports no error either
   }
@@ -71,7 +73,10 @@ bool alterForRequest(const std::string& name, const std::string& value, int mode
   zend_string* fresh = zend_string_init(value.data(), value.size(), 0);
   zend_result result = zend_alter_ini_entry_ex(key, fresh, ZEND_INI_SYSTEM, ZEND_INI_STAGE_ACTIVATE,
                                                /*force_change=*/true);
-  if (result == SUCCESS) {
+  // PHP_ADMIN_VALUE locks the directive for this request; PHP_VALUE leaves its permission
+  // as it was, so a pool's php_admin_value stays locked against ini_set() (as in FPM).
+  // zend_restore_ini_entry puts both value and permission back at request end.
+  if (result == SUCCESS && mode == ZEND_INI_SYSTEM) {
     if (auto* entry = static_cast<zend_ini_entry*>(zend_hash_find_ptr(EG(ini_directives), key))) {
       entry->modifiable = static_cast<uint8_t>(mode);
     }

@@ -32,7 +32,8 @@ int64_t nowMicros() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
-Scoreboard::Scoreboard(size_t slot_count) : slot_count_(slot_count) {
+Scoreboard::Scoreboard(size_t slot_count, std::string_view pool, uint8_t pm)
+    : slot_count_(slot_count) {
   mapping_size_ = sizeof(Header) + slot_count * sizeof(Slot);
   mapping_ = ::mmap(nullptr, mapping_size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
                     -1, 0);
@@ -42,6 +43,20 @@ Scoreboard::Scoreboard(size_t slot_count) : slot_count_(slot_count) {
   slots_ = reinterpret_cast<Slot*>(static_cast<char*>(mapping_) + sizeof(Header));
   header_->started_us = nowMicros();
   header_->slot_count = static_cast<uint32_t>(slot_count);
+  header_->pm = pm;
+  copyText(header_->pool, pool);
+}
+
+void Scoreboard::setListenQueue(uint64_t depth, uint64_t limit) {
+  atomic(header_->listen_queue).store(depth);
+  atomic(header_->listen_queue_len).store(limit);
+  if (depth > atomic(header_->max_listen_queue).load()) {
+    atomic(header_->max_listen_queue).store(depth);
+  }
+}
+
+void Scoreboard::noteActive(uint64_t active) {
+  if (active > atomic(header_->max_active).load()) atomic(header_->max_active).store(active);
 }
 
 Scoreboard::~Scoreboard() { ::munmap(mapping_, mapping_size_); }
@@ -83,6 +98,7 @@ void Scoreboard::beginRequest(int index, int64_t now_us, std::string_view method
   s.content_length = content_length;
   s.request_started_us = now_us;
   s.request_ended_us = 0;
+  s.requests += 1;  // PHP-FPM counts a request when it is accepted
   atomic(s.seq).fetch_add(1);
   atomic(s.stage).store(static_cast<uint8_t>(cgi::Stage::ReadingHeaders));
   atomic(header_->accepted_conn).fetch_add(1);
@@ -102,7 +118,6 @@ void Scoreboard::endRequest(int index, int64_t now_us, uint64_t memory_peak, uin
   s.request_ended_us = now_us;
   s.last_memory = memory_peak;
   s.last_cpu_us = cpu_us;
-  s.requests += 1;
   atomic(s.seq).fetch_add(1);
   atomic(s.stage).store(static_cast<uint8_t>(cgi::Stage::Idle));
 }

@@ -47,15 +47,22 @@ struct Slot {
 };
 static_assert(std::is_trivially_copyable_v<Slot>);
 
-/// Pool-wide counters.
+inline constexpr size_t kPoolNameSize = 64;
+
+/// Pool-wide values. The master writes all but accepted_conn (workers count those).
 struct Header {
   int64_t started_us;
   uint64_t accepted_conn;
   uint64_t max_children_reached;
   uint64_t slow_requests;
   uint64_t max_active;
+  uint64_t listen_queue;
+  uint64_t max_listen_queue;
+  uint64_t listen_queue_len;
   uint32_t slot_count;
-  uint32_t reserved;
+  uint8_t pm;  // 0 static, 1 dynamic, 2 ondemand
+  uint8_t reserved[3];
+  char pool[kPoolNameSize];
 };
 static_assert(std::is_trivially_copyable_v<Header>);
 
@@ -68,7 +75,7 @@ struct Snapshot {
 /// Owns the shared mapping. Created in the master before fork; workers inherit it.
 class Scoreboard {
  public:
-  explicit Scoreboard(size_t slot_count);
+  Scoreboard(size_t slot_count, std::string_view pool, uint8_t pm);
   ~Scoreboard();
   Scoreboard(const Scoreboard&) = delete;
   Scoreboard& operator=(const Scoreboard&) = delete;
@@ -90,6 +97,9 @@ class Scoreboard {
   cgi::Stage stage(int index) const;
   Snapshot snapshot() const;
   Header& header() { return *header_; }
+  /// Master, on the maintenance tick: the accept queue and the busiest moment so far.
+  void setListenQueue(uint64_t depth, uint64_t limit);
+  void noteActive(uint64_t active);
 
  private:
   Slot& slot(int index) { return slots_[index]; }

@@ -5,7 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <memory>
+
 #include "log/log.h"
+#include "scoreboard/pool_status.h"
 #include "php/engine.h"
 #include "worker/stop_flag.h"
 
@@ -27,6 +30,9 @@ class ScoreboardObserver : public cgi::RequestObserver {
   ScoreboardObserver(scoreboard::Scoreboard* board, int slot) : board_(board), slot_(slot) {}
   void onStage(cgi::Stage stage) override {
     if (board_ != nullptr) board_->setStage(slot_, stage);
+  }
+  void onScript(std::string_view script, std::string_view user) override {
+    if (board_ != nullptr) board_->setScript(slot_, script, user);
   }
 
  private:
@@ -70,6 +76,8 @@ void closeGracefully(int fd) {
 int serve(ConnectionSource& source, const WorkerOptions& options) {
   scoreboard::Scoreboard* board = options.scoreboard;
   ScoreboardObserver observer(board, options.slot);
+  std::unique_ptr<scoreboard::ScoreboardStatusSource> status_source;
+  if (board != nullptr) status_source = std::make_unique<scoreboard::ScoreboardStatusSource>(*board);
   unsigned long served = 0;
   cgi::Params params;
   bool recycle = false;
@@ -91,11 +99,11 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
                             contentLength(params));
         board->setStage(options.slot, cgi::Stage::GettingRequestInfo);
       }
-      cgi::Request request{std::move(params), &connection.body(), &connection.sink(), &observer};
+      cgi::Request request{std::move(params), &connection.body(), &connection.sink(), &observer,
+                           status_source.get()};
       php::RequestOutcome outcome = php::execute(request);
       params = std::move(request.params);
       if (board != nullptr) {
-        board->setScript(options.slot, outcome.script_filename, params.get("REMOTE_USER"));
         board->endRequest(options.slot, scoreboard::nowMicros(), outcome.memory_peak,
                           cpuMicros() - cpu_before);
       }

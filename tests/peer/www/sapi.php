@@ -12,4 +12,6 @@ var_export(['sapi' => php_sapi_name(), 'PHP_SAPI' => PHP_SAPI, 'ini' => $ini, 's
             'version' => PHP_VERSION, 'opcache' => function_exists('opcache_get_status'),
             'fpm_status' => function_exists('fpm_get_status'),
             'finish' => function_exists('fastcgi_finish_request'),
-            'extensions' => get_loaded_extensions()]);
+            // Debian builds libphp8.2-embed with pcntl and php8.2-fpm without: the one
+            // extension the two binaries differ by (docs/compatibility.md).
+            'extensions' => array_values(array_diff(get_loaded_extensions(), ['pcntl']))]);
