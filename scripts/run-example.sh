@@ -35,7 +35,7 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 
-nginx -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' &
+nginx -e "$dir/nginx-error.log" -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' &
 nginx_pid=$!
 
 echo "fpmd (pid $fpmd_pid) and nginx (pid $nginx_pid) serve http://127.0.0.1:8080/ — Ctrl-C stops both"
