@@ -1,7 +1,6 @@
 // The -tt dump, line for line as PHP-FPM 8.2's fpm_conf_dump() prints it.
 
 #include <cctype>
-#include <ranges>
 
 #include "config/config.h"
 
@@ -101,8 +100,8 @@ void dumpPool(const PoolConfig& p, std::vector<std::string>& out) {
   line("access.format",
        orUndefined(p.isSet("access.format") || !p.access_log.empty(), p.access_format));
   // PHP-FPM's lists are newest-first.
-  for (const std::string& path : std::views::reverse(p.access_suppress_path)) {
-    line("access.suppress_path[]", path);
+  for (auto it = p.access_suppress_path.rbegin(); it != p.access_suppress_path.rend(); ++it) {
+    line("access.suppress_path[]", *it);
   }
   str("slowlog", p.slowlog);
   line("request_slowlog_timeout", fmt::format("{}s", p.request_slowlog_timeout));
@@ -118,14 +117,15 @@ void dumpPool(const PoolConfig& p, std::vector<std::string>& out) {
   line("decorate_workers_output", yesNo(p.decorate_workers_output));
   line("clear_env", yesNo(p.clear_env));
   line("security.limit_extensions", p.security_limit_extensions_text);
-  for (const auto& [key, value] : std::views::reverse(p.env)) {
-    out.push_back(fmt::format("\tenv[{}] = {}", key, value));
+  // (std::views::reverse would be neater, but clang cannot use libstdc++ 12's ranges.)
+  for (auto it = p.env.rbegin(); it != p.env.rend(); ++it) {
+    out.push_back(fmt::format("\tenv[{}] = {}", it->first, it->second));
   }
-  for (const IniValue& v : std::views::reverse(p.php_values)) {
-    out.push_back(fmt::format("\tphp_value[{}] = {}", v.name, v.value));
+  for (auto it = p.php_values.rbegin(); it != p.php_values.rend(); ++it) {
+    out.push_back(fmt::format("\tphp_value[{}] = {}", it->name, it->value));
   }
-  for (const IniValue& v : std::views::reverse(p.php_admin_values)) {
-    out.push_back(fmt::format("\tphp_admin_value[{}] = {}", v.name, v.value));
+  for (auto it = p.php_admin_values.rbegin(); it != p.php_admin_values.rend(); ++it) {
+    out.push_back(fmt::format("\tphp_admin_value[{}] = {}", it->name, it->value));
   }
   out.push_back(" ");
 }
