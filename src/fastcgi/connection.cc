@@ -1,6 +1,8 @@
 #include "fastcgi/connection.h"
 
 #include <fmt/format.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -110,9 +112,19 @@ Connection::Dispatch Connection::dispatch(const Record& record) {
       }
       return Dispatch::Ours;
     default:
-      // Records of other requests (ended or refused ones) are ignored, as the
-      // specification asks.
-      if (!active_ || record.request_id != request_id_) return Dispatch::Handled;
+      // Before a request begins, anything but BEGIN_REQUEST is garbage: drop the
+      // connection, as PHP-FPM does, rather than wait on a peer that is not speaking
+      // FastCGI. During a request, records of other (ended or refused) requests are
+      // ignored, as the specification asks.
+      if (!active_) {
+        if (refused_request_id_ != 0 && record.request_id == refused_request_id_) {
+          return Dispatch::Handled;  // the rest of a request we refused (UNKNOWN_ROLE)
+        }
+        fail(fmt::format("record type {} for request id {} before BEGIN_REQUEST", record.type,
+                         record.request_id));
+        return Dispatch::Failed;
+      }
+      if (record.request_id != request_id_) return Dispatch::Handled;
       return Dispatch::Ours;
   }
 }
@@ -134,6 +146,7 @@ bool Connection::beginRequest(const Record& record) {
     log::warning("FastCGI request from {} refused: role {} is not supported (only RESPONDER)",
                  describePeer(fd_.get()), role);
     appendEndRequest(out_.records(), record.request_id, 0, ProtocolStatus::UnknownRole);
+    refused_request_id_ = record.request_id;
     if (!sendBuffered()) return false;
     // Logged already: without keep-conn the peer expects us to close.
     error_ = !keep_conn;
@@ -299,8 +312,66 @@ bool Connection::write(RecordType type, std::string_view data) {
   return true;
 }
 
+void Connection::checkForAbort() {
+  // Stdin the script has not read yet must stay where readBody() will find it: look
+  // only when none is pending (it is a view into in_).
+  if (!params_done_ || aborted_ || peer_gone_ || error_ || !pending_stdin_.empty()) return;
+  if (in_pos_ == in_end_) {
+    pollfd ready{fd_.get(), POLLIN | POLLRDHUP, 0};
+    if (::poll(&ready, 1, 0) <= 0) return;
+    ssize_t n = ::recv(fd_.get(), in_.get(), in_capacity_, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && isPeerGone(errno))) {
+      peer_gone_ = aborted_ = true;
+      return;
+    }
+    if (n < 0) return;  // EAGAIN, EINTR: nothing to learn now
+    in_pos_ = 0;
+    in_end_ = static_cast<size_t>(n);
+  }
+  // Only what has arrived is parsed: a partial record stays in the parser for later.
+  for (;;) {
+    std::string_view input(in_.get() + in_pos_, in_end_ - in_pos_);
+    Record record;
+    RecordParser::Status status = parser_.next(input, record);
+    in_pos_ = in_end_ - input.size();
+    if (status == RecordParser::Status::NeedMore) {
+      in_pos_ = in_end_ = 0;
+      return;
+    }
+    if (status == RecordParser::Status::Error) {
+      fail(parser_.error());
+      return;
+    }
+    if (dispatch(record) != Dispatch::Ours) continue;
+    switch (static_cast<RecordType>(record.type)) {
+      case RecordType::AbortRequest:
+        aborted_ = true;
+        return;
+      case RecordType::Stdin:
+        if (record.content.empty()) {
+          stdin_done_ = true;
+          continue;
+        }
+        pending_stdin_ = record.content;  // for readBody(); stop here
+        return;
+      case RecordType::BeginRequest:
+      case RecordType::Params:
+        fail(fmt::format("record type {} after the end of PARAMS for request id {}", record.type,
+                         request_id_));
+        return;
+      default:
+        continue;
+    }
+  }
+}
+
 bool Connection::flush() {
   if (!active_ || finished_ || aborted_ || error_) return false;
+  // A script that flushes is streaming: the moment to notice a web server that aborted
+  // the request or went away. PHP-FPM only notices on a failed write; one poll() here
+  // lets connection_aborted() see it at once.
+  checkForAbort();
+  if (aborted_ || error_) return false;
   return sendBuffered();
 }
 

@@ -102,6 +102,9 @@ class Connection {
 
   bool write(RecordType type, std::string_view data);
   bool flush();
+  /// Without blocking, reads what the web server sent while the script runs (when no
+  /// unread stdin is pending): FCGI_ABORT_REQUEST or a close mark the request aborted.
+  void checkForAbort();
   bool finish();
   /// Sends the buffered records; false (and aborted) when the peer is gone.
   bool sendBuffered();
@@ -124,6 +127,7 @@ class Connection {
 
   bool active_ = false;  // a request began and is not over
   uint16_t request_id_ = 0;
+  uint16_t refused_request_id_ = 0;  // its remaining records are ignored
   bool keep_conn_ = false;
   bool params_done_ = false;
   bool stdin_done_ = false;

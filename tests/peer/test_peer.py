@@ -264,12 +264,16 @@ def test_peer_params_pair_split_across_records(peers):
 
 
 def test_peer_get_values(peers):
+    """FCGI_GET_VALUES: php-fpm8.2 answers only FCGI_MPXS_CONNS; fpmd answers every
+    variable the spec defines (MAX_CONNS and MAX_REQS are pm.max_children, which is 2
+    for the peer pool) and agrees on MPXS_CONNS."""
     names = ("FCGI_MAX_CONNS", "FCGI_MAX_REQS", "FCGI_MPXS_CONNS")
     results = []
     for _, server in peers.both():
         with server.connection(timeout=5) as conn:
             results.append(conn.get_values(names))
-    assert results[0] == results[1]
+    assert results[0] == {"FCGI_MPXS_CONNS": "0"}
+    assert results[1] == {"FCGI_MAX_CONNS": "2", "FCGI_MAX_REQS": "2", "FCGI_MPXS_CONNS": "0"}
 
 
 def test_peer_unknown_record_type(peers):

@@ -295,6 +295,34 @@ TEST_F(FastcgiConnectionTest, AbortStopsBodyAndOutput) {
   EXPECT_EQ(reader.out(), "");
 }
 
+TEST_F(FastcgiConnectionTest, AbortWhileStreamingIsSeenAtFlush) {
+  // A GET: the script never reads stdin. The abort arrives while it streams output.
+  std::string bytes = request(1, {{"REQUEST_METHOD", "GET"}}, "");
+  send(bytes);
+  ASSERT_EQ(conn().readRequest(params_), Connection::ReadResult::Request);
+  EXPECT_TRUE(conn().sink().writeOut("partial"));
+  EXPECT_TRUE(conn().sink().flush());
+  std::string abort;
+  appendAbortRequest(abort, 1);
+  send(abort);
+  EXPECT_TRUE(conn().sink().writeOut("more"));
+  EXPECT_FALSE(conn().sink().flush());
+  EXPECT_TRUE(conn().aborted());
+}
+
+TEST_F(FastcgiConnectionTest, FlushLeavesUnreadStdinForTheBody) {
+  std::string bytes;
+  appendBeginRequest(bytes, 1, Role::Responder, false);
+  appendParams(bytes, 1, {});
+  appendStdin(bytes, 1, "body bytes");
+  send(bytes);
+  ASSERT_EQ(conn().readRequest(params_), Connection::ReadResult::Request);
+  EXPECT_TRUE(conn().sink().writeOut("early output"));
+  EXPECT_TRUE(conn().sink().flush());
+  EXPECT_FALSE(conn().aborted());
+  EXPECT_EQ(readBody(conn().body()), "body bytes");
+}
+
 TEST_F(FastcgiConnectionTest, AbortBeforeTheParamsEnd) {
   std::string bytes;
   appendBeginRequest(bytes, 1, Role::Responder, true);
