@@ -3,8 +3,10 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?=
+PYTEST = FPMD_BIN=$(abspath $(BUILD_DIR)/fpmd) $(PYTHON) -m pytest -q -p no:cacheprovider
 
-.PHONY: all deps build run test unit integration e2e peer fuzz clean format
+.PHONY: all deps build run test unit integration e2e peer fuzz sanitize bench bench-quick \
+        format clean
 
 all: build
 
@@ -20,22 +22,35 @@ build: deps $(BUILD_DIR)/Makefile
 run: build
 	scripts/run-example.sh $(BUILD_DIR)/fpmd
 
+# Unit and engine tests (GoogleTest, no processes).
 unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# Process tests: fpmd started for real, spoken to over FastCGI, through nginx, and side
+# by side with php-fpm8.2.
 integration e2e peer: build
-	FPMD_BIN=$(abspath $(BUILD_DIR)/fpmd) $(PYTHON) -m pytest -q tests/$@
+	$(PYTEST) tests/$@
 
 fuzz: deps
 	scripts/fuzz.sh
 
+# ASan + UBSan build of the GoogleTest suites.
+sanitize: deps
+	scripts/sanitize.sh
+
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
-	FPMD_BIN=$(abspath $(BUILD_DIR)/fpmd) $(PYTHON) -m pytest -q tests/integration tests/e2e tests/peer
+	$(PYTEST) tests/integration tests/e2e tests/peer
 	scripts/fuzz.sh
+
+bench: build
+	bench/run.sh full $(BUILD_DIR)
+
+bench-quick: build
+	bench/run.sh quick $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD_DIR) build-fuzz
+	rm -rf $(BUILD_DIR) build-fuzz build-asan

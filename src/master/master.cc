@@ -131,6 +131,13 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
       Status applied = net::applyUnixPermissions(pool->address.path, listen_options);
       if (!applied) return makeError(applied.error());
     }
+    if (pool_config.pm != config::PoolConfig::Pm::Static) {
+      log::warning("[pool {}] pm = {} is not supported by fpmd yet; running {} workers as pm = "
+                   "static",
+                   pool_config.name,
+                   pool_config.pm == config::PoolConfig::Pm::Dynamic ? "dynamic" : "ondemand",
+                   pool_config.pm_max_children);
+    }
     pool->php = phpSettingsFor(pool_config);
     pool->scoreboard = std::make_unique<scoreboard::Scoreboard>(
         static_cast<size_t>(pool_config.pm_max_children), pool_config.name,
