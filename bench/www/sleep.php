@@ -1,0 +1,3 @@
+<?php
+usleep(50000);
+echo "slept 50 ms\n";
