@@ -1,6 +1,7 @@
 #include "master/master.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/wait.h>
@@ -156,6 +157,12 @@ void Master::startPools() {
 }
 
 bool Master::spawn(Pool& pool, bool startup) {
+  int process_max = config_.global.process_max;
+  if (process_max > 0 && childCount() >= static_cast<size_t>(process_max)) {
+    log::warning("The maximum number of processes has been reached. Please review your "
+                 "configuration and consider raising 'process.max'");
+    return false;
+  }
   int slot = pool.scoreboard->claimSlot(-1);
   if (slot < 0) return false;
   int stdout_pipe[2] = {-1, -1};
@@ -399,6 +406,68 @@ void Master::updateScoreboards() {
   }
 }
 
+int64_t Master::timeoutHeartbeatMicros() const {
+  int smallest = 0;
+  for (const auto& pool : pools_) {
+    int timeout = pool->config.request_terminate_timeout;
+    if (timeout > 0 && (smallest == 0 || timeout < smallest)) smallest = timeout;
+  }
+  if (smallest == 0) return 0;
+  return std::max<int64_t>(int64_t{smallest} * 1000000 / 3, 130000);
+}
+
+void Master::checkRequestTimeouts() {
+  int64_t now = scoreboard::nowMicros();
+  for (auto& pool : pools_) {
+    int timeout = pool->config.request_terminate_timeout;
+    if (timeout <= 0) continue;
+    for (auto& [pid, child] : pool->children) {
+      scoreboard::Slot slot = pool->scoreboard->readSlot(child->slot);
+      auto stage = static_cast<cgi::Stage>(slot.stage);
+      // Reading headers is not counted: unlike PHP-FPM (bug 78405), a worker waiting on
+      // an idle kept-alive connection is not "running a request".
+      bool counted = stage == cgi::Stage::GettingRequestInfo || stage == cgi::Stage::Running ||
+                     (pool->config.request_terminate_timeout_track_finished &&
+                      stage == cgi::Stage::Finishing);
+      if (!counted || slot.request_started_us == 0) continue;
+      int64_t elapsed = now - slot.request_started_us;
+      if (elapsed < int64_t{timeout} * 1000000) continue;
+      if (child->terminated_request_us == slot.request_started_us) continue;
+      child->terminated_request_us = slot.request_started_us;
+      log::warning(
+          "[pool {}] child {}, script '{}' (request: \"{} {}{}{}\") execution timed out "
+          "({}.{:06d} sec), terminating",
+          pool->name(), pid, slot.script, slot.method, slot.uri, slot.query[0] ? "?" : "",
+          slot.query, elapsed / 1000000, static_cast<int>(elapsed % 1000000));
+      ::kill(pid, SIGTERM);
+    }
+  }
+}
+
+void Master::applyGlobalLimits() {
+  const config::GlobalConfig& global = config_.global;
+  if (global.rlimit_files) {
+    rlimit limit{static_cast<rlim_t>(*global.rlimit_files),
+                 static_cast<rlim_t>(*global.rlimit_files)};
+    if (::setrlimit(RLIMIT_NOFILE, &limit) < 0) {
+      log::sysError(log::Level::Warning, "failed to set rlimit_files to {}",
+                    *global.rlimit_files);
+    }
+  }
+  if (global.rlimit_core) {
+    rlim_t value =
+        *global.rlimit_core < 0 ? RLIM_INFINITY : static_cast<rlim_t>(*global.rlimit_core);
+    rlimit limit{value, value};
+    if (::setrlimit(RLIMIT_CORE, &limit) < 0) {
+      log::sysError(log::Level::Warning, "failed to set rlimit_core");
+    }
+  }
+  if (global.process_priority &&
+      ::setpriority(PRIO_PROCESS, 0, *global.process_priority) < 0) {
+    log::sysError(log::Level::Warning, "Unable to set priority for the master process");
+  }
+}
+
 void Master::maintenance() {
   updateScoreboards();
   if (state_ != MasterState::Normal) return;
@@ -515,6 +584,7 @@ int Master::run() {
     notifyReady(false);
     return 78;
   }
+  applyGlobalLimits();
   writePidFile();
   log::notice("fpm is running, pid {}", ::getpid());
   loop_.add(signals_.fd(), EPOLLIN, [this](uint32_t) { onSignals(); });
@@ -523,11 +593,14 @@ int Master::run() {
   notifyReady(true);
   log::setLaunched(true);
   next_tick_us_ = scoreboard::nowMicros() + kTickMicros;
+  const int64_t timeout_heartbeat = timeoutHeartbeatMicros();
+  next_timeout_check_us_ = scoreboard::nowMicros() + timeout_heartbeat;
 
   while (running_) {
     int64_t now = scoreboard::nowMicros();
     int64_t deadline = next_tick_us_;
     if (escalation_pending_) deadline = std::min(deadline, next_escalation_us_);
+    if (timeout_heartbeat > 0) deadline = std::min(deadline, next_timeout_check_us_);
     int timeout_ms = deadline <= now ? 0 : static_cast<int>((deadline - now + 999) / 1000);
     loop_.runOnce(timeout_ms);
 
@@ -537,6 +610,10 @@ int Master::run() {
       next_tick_us_ = now + kTickMicros;
     }
     if (escalation_pending_ && now >= next_escalation_us_) sendEscalation();
+    if (timeout_heartbeat > 0 && now >= next_timeout_check_us_) {
+      checkRequestTimeouts();
+      next_timeout_check_us_ = now + timeout_heartbeat;
+    }
     if (state_ != MasterState::Normal && childCount() == 0) {
       if (state_ == MasterState::Reloading) execForReload();
       running_ = false;

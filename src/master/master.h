@@ -51,6 +51,13 @@ class Master {
   void maintenance();
   /// The 1-s scoreboard refresh PHP-FPM does: busiest moment, listen queue.
   void updateScoreboards();
+  /// request_terminate_timeout: SIGTERM to a worker whose request ran too long.
+  void checkRequestTimeouts();
+  /// How often checkRequestTimeouts runs (PHP-FPM: a third of the smallest timeout,
+  /// at least 130 ms); 0 when no pool has a timeout.
+  int64_t timeoutHeartbeatMicros() const;
+  /// [global] rlimit_files, rlimit_core and process.priority, for the master itself.
+  void applyGlobalLimits();
 
   void requestState(MasterState requested);
   void sendEscalation();
@@ -72,6 +79,7 @@ class Master {
   int64_t next_escalation_us_ = 0;
   bool escalation_pending_ = false;
   int64_t next_tick_us_ = 0;
+  int64_t next_timeout_check_us_ = 0;
   bool running_ = true;
   int exit_code_ = 0;
 };

@@ -25,6 +25,8 @@ struct Child {
   int slot = -1;
   int64_t started_us = 0;
   bool startup = false;  // spawned at start-up (logged at DEBUG, not NOTICE)
+  /// request_started_us of the request this child was terminated for (logged once).
+  int64_t terminated_request_us = 0;
   UniqueFd stdout_pipe;
   UniqueFd stderr_pipe;
   std::unique_ptr<WorkerOutput> stdout_log;

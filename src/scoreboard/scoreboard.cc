@@ -122,20 +122,26 @@ void Scoreboard::endRequest(int index, int64_t now_us, uint64_t memory_peak, uin
   atomic(s.stage).store(static_cast<uint8_t>(cgi::Stage::Idle));
 }
 
+Slot Scoreboard::readSlot(int index) const {
+  Slot copy;
+  Slot& live = const_cast<Slot&>(slot(index));
+  // Retry while a writer is mid-update; a worker that died mid-write leaves seq odd
+  // forever, so give up after a few tries and take what is there.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    uint32_t before = atomic(live.seq).load();
+    std::memcpy(&copy, &live, sizeof(Slot));
+    std::atomic_thread_fence(std::memory_order_acquire);
+    uint32_t after = atomic(live.seq).load();
+    if (before == after && (before & 1U) == 0) break;
+  }
+  return copy;
+}
+
 Snapshot Scoreboard::snapshot() const {
   Snapshot snap;
   std::memcpy(&snap.header, header_, sizeof(Header));
   for (size_t i = 0; i < slot_count_; ++i) {
-    Slot copy;
-    // Retry while a writer is mid-update; a worker that died mid-write leaves seq odd
-    // forever, so give up after a few tries and take what is there.
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      uint32_t before = atomic(const_cast<Slot&>(slots_[i]).seq).load();
-      std::memcpy(&copy, &slots_[i], sizeof(Slot));
-      std::atomic_thread_fence(std::memory_order_acquire);
-      uint32_t after = atomic(const_cast<Slot&>(slots_[i]).seq).load();
-      if (before == after && (before & 1U) == 0) break;
-    }
+    Slot copy = readSlot(static_cast<int>(i));
     if (copy.pid != 0) snap.slots.push_back(copy);
   }
   return snap;

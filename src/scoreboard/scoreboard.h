@@ -95,6 +95,8 @@ class Scoreboard {
   void endRequest(int index, int64_t now_us, uint64_t memory_peak, uint64_t cpu_us);
 
   cgi::Stage stage(int index) const;
+  /// A consistent copy of one slot (retrying while its worker rewrites it).
+  Slot readSlot(int index) const;
   Snapshot snapshot() const;
   Header& header() { return *header_; }
   /// Master, on the maintenance tick: the accept queue and the busiest moment so far.

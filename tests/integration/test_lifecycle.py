@@ -275,3 +275,52 @@ def test_daemonize_reports_failure(fpmd_bin, tmp_path):
     args = [fpmd_bin, "-n", "-y", str(conf)] + (["-R"] if os.geteuid() == 0 else [])
     done = subprocess.run(args, timeout=20, capture_output=True)
     assert done.returncode == 78
+
+
+def test_request_terminate_timeout(fpmd_bin, docroot):
+    (docroot / "forever.php").write_text("<?php echo 'started'; flush(); sleep(30);")
+    with FpmProcess(fpmd_bin, pool={"pm.max_children": "1",
+                                    "request_terminate_timeout": "1"}) as fpm:
+        victim = fpm.wait_for_children(1)[0]
+        start = fpm.log_offset()
+        resp = get(fpm, docroot, "/forever.php?x=1", timeout=20)
+        assert not resp.complete  # the worker died mid-request: no END_REQUEST
+        fpm.wait_for_log(
+            rf"WARNING: \[pool www\] child {victim}, script '{docroot}/forever.php' "
+            r"\(request: \"GET /forever.php\?x=1\"\) execution timed out \(1\.\d{6} sec\), "
+            r"terminating", start=start)
+        fpm.wait_for_log(rf"child {victim} exited on signal 15 \(SIGTERM\)", start=start)
+        assert get(fpm, docroot, "/hello.php").body == b"hello"
+
+
+def test_idle_keepalive_connection_is_not_timed_out(fpmd_bin, docroot):
+    with FpmProcess(fpmd_bin, pool={"pm.max_children": "1",
+                                    "request_terminate_timeout": "1"}) as fpm:
+        worker = fpm.wait_for_children(1)[0]
+        with fpm.connection() as conn:
+            assert conn.request(cgi.cgi_params("/hello.php", docroot), keep_conn=True).body == b"hello"
+            time.sleep(2.5)  # idle on the kept connection, longer than the timeout
+            assert conn.request(cgi.cgi_params("/hello.php", docroot), keep_conn=True).body == b"hello"
+        assert fpm.children() == [worker]
+        assert "execution timed out" not in fpm.log()
+
+
+def test_process_max_caps_all_pools(fpmd_bin, docroot):
+    conf = """
+[global]
+error_log = @LOG@
+pid = @PID@
+process.max = 3
+[a]
+listen = @LISTEN@
+pm = static
+pm.max_children = 2
+[b]
+listen = @DIR@/b.sock
+pm = static
+pm.max_children = 2
+"""
+    with FpmProcess(fpmd_bin, conf_text=conf) as fpm:
+        fpm.wait_for_children(3)
+        fpm.wait_for_log(r"WARNING: The maximum number of processes has been reached\. Please "
+                         r"review your configuration and consider raising 'process\.max'")

@@ -1,0 +1,233 @@
+#include "master/pm_policy.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace fpmd::master {
+namespace {
+
+struct Counts {
+  int running = 0;  // every process holding a slot, stopping ones included
+  int idle = 0;     // idle and not already asked to stop
+};
+
+Counts countWorkers(const PoolView& view) {
+  Counts counts;
+  counts.running = static_cast<int>(view.workers.size());
+  for (const WorkerView& worker : view.workers) {
+    if (worker.idle && !worker.stopping) ++counts.idle;
+  }
+  return counts;
+}
+
+int spawnRateCap(const PoolSettings& settings) { return std::max(1, settings.max_spawn_rate); }
+
+/// Idle workers that may be stopped, oldest start first: PHP-FPM picks the oldest, which
+/// also recycles the process that has accumulated the most state.
+std::vector<const WorkerView*> idleOldestFirst(const PoolView& view) {
+  std::vector<const WorkerView*> idle;
+  for (const WorkerView& worker : view.workers) {
+    if (worker.idle && !worker.stopping) idle.push_back(&worker);
+  }
+  std::sort(idle.begin(), idle.end(), [](const WorkerView* a, const WorkerView* b) {
+    if (a->started_us != b->started_us) return a->started_us < b->started_us;
+    return a->pid < b->pid;
+  });
+  return idle;
+}
+
+bool idleLongerThan(const WorkerView& worker, int64_t now_us, int64_t limit_us) {
+  return now_us - worker.last_activity_us > limit_us;
+}
+
+/// Half of the stale workers per tick, at least one: after a peak the surplus goes in a
+/// few seconds instead of one per second (php-src#12798), yet a load that comes back
+/// mid-way still finds part of the pool warm instead of forking it all again.
+size_t halfRoundedUp(size_t n) { return (n + 1) / 2; }
+
+void reachedMaxChildren(const PoolSettings& settings, PmState& state, PmDecision& decision) {
+  if (state.max_children_warned) return;
+  // ondemand's text has no "pm." (fpm_pctl_on_socket_accept); operators grep for both.
+  const char* directive = settings.pm == Pm::Ondemand ? "max_children" : "pm.max_children";
+  decision.warnings.push_back(fmt::format("[pool {}] server reached {} setting ({}), consider "
+                                          "raising it",
+                                          settings.name, directive, settings.max_children));
+  decision.max_children_reached = true;
+  ++state.max_children_reached;
+  state.max_children_warned = true;
+}
+
+/// `wanted` forks, cut by process.max (already below pm.max_children). The warning is
+/// PHP-FPM's, logged once until a spawn is no longer cut.
+int capByProcessMax(const PoolView& view, int wanted, PmState& state, PmDecision& decision) {
+  int room = std::max(0, view.process_max_room);
+  if (wanted <= room) {
+    state.process_max_warned = false;
+    return wanted;
+  }
+  if (!state.process_max_warned) {
+    decision.warnings.push_back(
+        "The maximum number of processes has been reached. Please review your configuration "
+        "and consider raising 'process.max'");
+    state.process_max_warned = true;
+  }
+  return room;
+}
+
+/// Connections that no idle worker will take. With an unknown queue, a readiness event
+/// with no idle worker means at least one connection waits (PHP-FPM's ondemand rule);
+/// a tick without a measurement knows nothing.
+int queueShortfall(const PoolView& view, int idle, bool readiness_event) {
+  int waiting = view.queued;
+  if (waiting < 0) waiting = readiness_event && idle == 0 ? 1 : 0;
+  return std::max(0, waiting - idle);
+}
+
+/// Forks for waiting connections: one per connection, plus dynamic's min_spare so the
+/// pool is not saturated again by the next arrival; at most pm.max_spawn_rate per turn so
+/// a flood of connections cannot make the master fork hundreds of PHP workers at once.
+int demandWanted(const PoolSettings& settings, int shortfall) {
+  if (shortfall <= 0) return 0;
+  int wanted = shortfall + (settings.pm == Pm::Dynamic ? settings.min_spare : 0);
+  return std::min(wanted, spawnRateCap(settings));
+}
+
+PmDecision spawnForDemand(const PoolSettings& settings, const PoolView& view, Counts counts,
+                          int wanted, PmState& state) {
+  PmDecision decision;
+  if (wanted <= 0) return decision;
+  if (counts.running >= settings.max_children) {
+    reachedMaxChildren(settings, state, decision);
+    return decision;
+  }
+  int n = std::min(wanted, settings.max_children - counts.running);
+  decision.spawn = capByProcessMax(view, n, state, decision);
+  if (decision.spawn > 0) state.max_children_warned = false;
+  return decision;
+}
+
+PmDecision tickStatic(const PoolSettings& settings, const PoolView& view, PmState& state) {
+  PmDecision decision;
+  int missing = settings.max_children - countWorkers(view).running;
+  if (missing > 0) decision.spawn = capByProcessMax(view, missing, state, decision);
+  return decision;
+}
+
+PmDecision stopSurplusDynamic(const PoolSettings& settings, const PoolView& view, Counts counts) {
+  PmDecision decision;
+  std::vector<const WorkerView*> idle = idleOldestFirst(view);
+  // PHP-FPM's rule: the oldest idle worker goes, however briefly it has been idle.
+  decision.stop.push_back(idle.front()->pid);
+  // fpmd: the rest of the surplus goes too once it has stayed idle for the cool-down, so
+  // a short dip in load does not shed workers that the next second needs again. Never
+  // below max_spare idle (hence never below min_spare).
+  std::vector<pid_t> stale;
+  for (size_t i = 1; i < idle.size(); ++i) {
+    if (idleLongerThan(*idle[i], view.now_us, settings.process_idle_timeout_us)) {
+      stale.push_back(idle[i]->pid);
+    }
+  }
+  size_t surplus = static_cast<size_t>(counts.idle - settings.max_spare);
+  size_t extra = std::min(surplus - 1, halfRoundedUp(stale.size()));
+  decision.stop.insert(decision.stop.end(), stale.begin(), stale.begin() + extra);
+  return decision;
+}
+
+PmDecision tickDynamic(const PoolSettings& settings, const PoolView& view, PmState& state) {
+  Counts counts = countWorkers(view);
+  if (counts.idle > settings.max_spare) {
+    state.spawn_rate = 1;
+    return stopSurplusDynamic(settings, view, counts);
+  }
+  int for_queue = demandWanted(settings, queueShortfall(view, counts.idle, false));
+  if (counts.idle >= settings.min_spare) {
+    state.spawn_rate = 1;
+    return spawnForDemand(settings, view, counts, for_queue, state);
+  }
+
+  PmDecision decision;
+  if (counts.running >= settings.max_children) {
+    reachedMaxChildren(settings, state, decision);
+    state.spawn_rate = 1;
+    return decision;
+  }
+  if (state.spawn_rate >= 8) {
+    decision.warnings.push_back(fmt::format(
+        "[pool {}] seems busy (you may need to increase pm.start_servers, or "
+        "pm.min/max_spare_servers), spawning {} children, there are {} idle, and {} total "
+        "children",
+        settings.name, state.spawn_rate, counts.idle, counts.running));
+  }
+  int wanted = std::min(state.spawn_rate, settings.min_spare - counts.idle);
+  // fpmd: a measured queue is served now rather than by the 1-2-4 ladder.
+  wanted = std::max(wanted, for_queue);
+  wanted = std::min(wanted, settings.max_children - counts.running);
+  decision.spawn = capByProcessMax(view, wanted, state, decision);
+  if (decision.spawn > 0) state.max_children_warned = false;
+  // Clamped: PHP-FPM doubles while below the cap, so a rate of 10 yields batches of 16.
+  state.spawn_rate = std::min(state.spawn_rate * 2, spawnRateCap(settings));
+  return decision;
+}
+
+PmDecision tickOndemand(const PoolSettings& settings, const PoolView& view, PmState& state) {
+  Counts counts = countWorkers(view);
+  int for_queue = demandWanted(settings, queueShortfall(view, counts.idle, false));
+  if (for_queue > 0) return spawnForDemand(settings, view, counts, for_queue, state);
+
+  // PHP-FPM checks only the oldest idle worker and stops at most one per tick; fpmd
+  // considers every worker idle past pm.process_idle_timeout and stops half of them.
+  PmDecision decision;
+  std::vector<pid_t> stale;
+  for (const WorkerView* worker : idleOldestFirst(view)) {
+    if (idleLongerThan(*worker, view.now_us, settings.process_idle_timeout_us)) {
+      stale.push_back(worker->pid);
+    }
+  }
+  stale.resize(halfRoundedUp(stale.size()));
+  decision.stop = std::move(stale);
+  return decision;
+}
+
+}  // namespace
+
+PoolSettings poolSettings(const config::PoolConfig& pool) {
+  PoolSettings settings;
+  settings.name = pool.name;
+  settings.pm = pool.pm;
+  settings.max_children = pool.pm_max_children;
+  settings.start_servers = pool.pm_start_servers;
+  settings.min_spare = pool.pm_min_spare_servers;
+  settings.max_spare = pool.pm_max_spare_servers;
+  settings.max_spawn_rate = pool.pm_max_spawn_rate;
+  settings.process_idle_timeout_us = int64_t{pool.pm_process_idle_timeout} * 1'000'000;
+  return settings;
+}
+
+int initialChildren(const PoolSettings& settings) {
+  switch (settings.pm) {
+    case Pm::Static: return settings.max_children;
+    case Pm::Dynamic: return settings.start_servers;
+    case Pm::Ondemand: return 0;
+  }
+  return 0;
+}
+
+PmDecision onTick(const PoolSettings& settings, const PoolView& view, PmState& state) {
+  switch (settings.pm) {
+    case Pm::Static: return tickStatic(settings, view, state);
+    case Pm::Dynamic: return tickDynamic(settings, view, state);
+    case Pm::Ondemand: return tickOndemand(settings, view, state);
+  }
+  return {};
+}
+
+PmDecision onDemand(const PoolSettings& settings, const PoolView& view, PmState& state) {
+  if (settings.pm == Pm::Static) return {};
+  Counts counts = countWorkers(view);
+  int wanted = demandWanted(settings, queueShortfall(view, counts.idle, true));
+  if (wanted == 0) return {};
+  return spawnForDemand(settings, view, counts, wanted, state);
+}
+
+}  // namespace fpmd::master

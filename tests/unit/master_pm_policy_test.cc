@@ -1,0 +1,479 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "master/pm_policy.h"
+
+namespace fpmd::master {
+namespace {
+
+constexpr int64_t kSecond = 1'000'000;
+
+PoolSettings dynamicPool() {
+  PoolSettings settings;
+  settings.name = "www";
+  settings.pm = Pm::Dynamic;
+  settings.max_children = 50;
+  settings.start_servers = 5;
+  settings.min_spare = 5;
+  settings.max_spare = 10;
+  settings.max_spawn_rate = 32;
+  settings.process_idle_timeout_us = 10 * kSecond;
+  return settings;
+}
+
+PoolSettings ondemandPool() {
+  PoolSettings settings = dynamicPool();
+  settings.pm = Pm::Ondemand;
+  settings.max_children = 5;
+  return settings;
+}
+
+/// A pool whose workers the test adds, with pids 100, 101, … started one second apart.
+struct Pool {
+  PoolView view;
+  pid_t next_pid = 100;
+
+  pid_t add(bool idle, int64_t last_activity_us = 0) {
+    WorkerView worker;
+    worker.pid = next_pid++;
+    worker.idle = idle;
+    worker.started_us = (worker.pid - 100) * kSecond;
+    worker.last_activity_us = last_activity_us;
+    view.workers.push_back(worker);
+    return worker.pid;
+  }
+  void addMany(int n, bool idle, int64_t last_activity_us = 0) {
+    for (int i = 0; i < n; ++i) add(idle, last_activity_us);
+  }
+  /// What the master does with a decision: fork (fresh workers are idle) and forget the
+  /// stopped ones once they have exited.
+  void apply(const PmDecision& decision) {
+    for (pid_t pid : decision.stop) {
+      std::erase_if(view.workers, [pid](const WorkerView& w) { return w.pid == pid; });
+    }
+    for (int i = 0; i < decision.spawn; ++i) add(true, view.now_us);
+  }
+  int idle() const {
+    return static_cast<int>(std::count_if(view.workers.begin(), view.workers.end(),
+                                          [](const WorkerView& w) { return w.idle; }));
+  }
+};
+
+TEST(PmPolicy, InitialChildrenPerStyle) {
+  PoolSettings settings = dynamicPool();
+  EXPECT_EQ(initialChildren(settings), 5);
+  settings.pm = Pm::Static;
+  EXPECT_EQ(initialChildren(settings), 50);
+  settings.pm = Pm::Ondemand;
+  EXPECT_EQ(initialChildren(settings), 0);
+}
+
+TEST(PmPolicy, SettingsComeFromThePoolConfig) {
+  config::PoolConfig config;
+  config.name = "api";
+  config.pm = Pm::Ondemand;
+  config.pm_max_children = 7;
+  config.pm_max_spawn_rate = 4;
+  config.pm_process_idle_timeout = 3;
+  PoolSettings settings = poolSettings(config);
+  EXPECT_EQ(settings.name, "api");
+  EXPECT_EQ(settings.pm, Pm::Ondemand);
+  EXPECT_EQ(settings.max_children, 7);
+  EXPECT_EQ(settings.max_spawn_rate, 4);
+  EXPECT_EQ(settings.process_idle_timeout_us, 3 * kSecond);
+}
+
+// static
+
+TEST(PmPolicy, StaticRefillsToMaxChildrenAndNeverStops) {
+  PoolSettings settings = dynamicPool();
+  settings.pm = Pm::Static;
+  settings.max_children = 4;
+  PmState state;
+  Pool pool;
+  pool.addMany(3, true);
+  PmDecision decision = onTick(settings, pool.view, state);
+  EXPECT_EQ(decision.spawn, 1);
+  EXPECT_TRUE(decision.stop.empty());
+  pool.addMany(1, true);
+  EXPECT_EQ(onTick(settings, pool.view, state).spawn, 0);
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 0);
+}
+
+TEST(PmPolicy, ProcessMaxCapsSpawnsAndWarnsOncePerEpisode) {
+  PoolSettings settings = dynamicPool();
+  settings.pm = Pm::Static;
+  settings.max_children = 4;
+  PmState state;
+  Pool pool;
+  pool.view.process_max_room = 1;
+  PmDecision decision = onTick(settings, pool.view, state);
+  EXPECT_EQ(decision.spawn, 1);
+  ASSERT_EQ(decision.warnings.size(), 1u);
+  EXPECT_EQ(decision.warnings[0],
+            "The maximum number of processes has been reached. Please review your "
+            "configuration and consider raising 'process.max'");
+  pool.view.process_max_room = 0;
+  decision = onTick(settings, pool.view, state);
+  EXPECT_EQ(decision.spawn, 0);
+  EXPECT_TRUE(decision.warnings.empty());
+  pool.view.process_max_room = INT_MAX;
+  EXPECT_EQ(onTick(settings, pool.view, state).spawn, 4);
+  pool.view.process_max_room = 0;
+  EXPECT_EQ(onTick(settings, pool.view, state).warnings.size(), 1u);
+}
+
+// dynamic, PHP-FPM compatible part
+
+TEST(PmPolicy, DynamicStopsTheOldestIdleWorkerAboveMaxSpare) {
+  PoolSettings settings = dynamicPool();
+  PmState state;
+  state.spawn_rate = 4;
+  Pool pool;
+  pool.view.now_us = 20 * kSecond;
+  pool.add(false);                     // 100, oldest but busy
+  pool.add(true, 19 * kSecond);        // 101, oldest idle, active a second ago
+  pool.addMany(10, true, 1 * kSecond);  // 102..111, idle for 19 s but younger
+  PmDecision decision = onTick(settings, pool.view, state);
+  ASSERT_FALSE(decision.stop.empty());
+  EXPECT_EQ(decision.stop.front(), 101);
+  EXPECT_EQ(decision.spawn, 0);
+  EXPECT_EQ(state.spawn_rate, 1);
+}
+
+TEST(PmPolicy, DynamicStopsOnlyOnePerTickWhileTheSurplusIsFresh) {
+  PoolSettings settings = dynamicPool();
+  PmState state;
+  Pool pool;
+  pool.view.now_us = 20 * kSecond;
+  pool.addMany(20, true, 19 * kSecond);  // 10 over max_spare, idle for 1 s only
+  PmDecision decision = onTick(settings, pool.view, state);
+  EXPECT_EQ(decision.stop, std::vector<pid_t>{100});
+}
+
+TEST(PmPolicy, DynamicLadderDoublesUpToMaxSpawnRate) {
+  PoolSettings settings = dynamicPool();
+  settings.min_spare = 40;
+  settings.max_spare = 45;
+  settings.max_children = 200;
+  settings.max_spawn_rate = 10;
+  PmState state;
+  Pool pool;
+  pool.addMany(30, false);  // all busy: every tick is short of spares
+  std::vector<int> batches;
+  for (int tick = 0; tick < 6; ++tick) {
+    PmDecision decision = onTick(settings, pool.view, state);
+    batches.push_back(decision.spawn);
+    // The new workers are taken by requests at once.
+    for (int i = 0; i < decision.spawn; ++i) pool.add(false);
+  }
+  // Clamped at 10, where PHP-FPM would go on with 16.
+  EXPECT_EQ(batches, (std::vector<int>{1, 2, 4, 8, 10, 10}));
+}
+
+TEST(PmPolicy, DynamicSpawnsNoMoreThanTheMissingSparesOrRoomLeft) {
+  PoolSettings settings = dynamicPool();
+  settings.max_children = 12;
+  PmState state;
+  state.spawn_rate = 32;
+  Pool pool;
+  pool.addMany(3, true);
+  pool.addMany(5, false);
+  EXPECT_EQ(onTick(settings, pool.view, state).spawn, 2);  // min_spare 5 - idle 3
+  state.spawn_rate = 32;
+  pool.addMany(3, false);  // 11 running, 3 idle: room for one
+  EXPECT_EQ(onTick(settings, pool.view, state).spawn, 1);
+}
+
+TEST(PmPolicy, DynamicWarnsWhenBusyFromRateEight) {
+  PoolSettings settings = dynamicPool();
+  PmState state;
+  state.spawn_rate = 4;
+  Pool pool;
+  pool.addMany(1, true);
+  pool.addMany(20, false);
+  EXPECT_TRUE(onTick(settings, pool.view, state).warnings.empty());
+  ASSERT_EQ(state.spawn_rate, 8);
+  PmDecision decision = onTick(settings, pool.view, state);
+  ASSERT_EQ(decision.warnings.size(), 1u);
+  EXPECT_EQ(decision.warnings[0],
+            "[pool www] seems busy (you may need to increase pm.start_servers, or "
+            "pm.min/max_spare_servers), spawning 8 children, there are 1 idle, and 21 total "
+            "children");
+  EXPECT_EQ(decision.spawn, 4);  // the text shows the rate, the batch is min_spare - idle
+}
+
+TEST(PmPolicy, DynamicMaxChildrenWarnsOncePerEpisodeAndCounts) {
+  PoolSettings settings = dynamicPool();
+  settings.max_children = 6;
+  PmState state;
+  state.spawn_rate = 4;
+  Pool pool;
+  pool.addMany(6, false);
+  PmDecision decision = onTick(settings, pool.view, state);
+  EXPECT_EQ(decision.spawn, 0);
+  ASSERT_EQ(decision.warnings.size(), 1u);
+  EXPECT_EQ(decision.warnings[0],
+            "[pool www] server reached pm.max_children setting (6), consider raising it");
+  EXPECT_TRUE(decision.max_children_reached);
+  EXPECT_EQ(state.max_children_reached, 1u);
+  EXPECT_EQ(state.spawn_rate, 1);
+
+  decision = onTick(settings, pool.view, state);
+  EXPECT_TRUE(decision.warnings.empty());
+  EXPECT_FALSE(decision.max_children_reached);
+  EXPECT_EQ(state.max_children_reached, 1u);
+
+  // A worker exits, a spawn succeeds: the episode is over.
+  pool.view.workers.pop_back();
+  EXPECT_EQ(onTick(settings, pool.view, state).spawn, 1);
+  pool.add(false);
+  decision = onTick(settings, pool.view, state);
+  EXPECT_EQ(decision.warnings.size(), 1u);
+  EXPECT_EQ(state.max_children_reached, 2u);
+}
+
+TEST(PmPolicy, DynamicRateResetsWhenRecovered) {
+  PoolSettings settings = dynamicPool();
+  PmState state;
+  state.spawn_rate = 16;
+  Pool pool;
+  pool.addMany(7, true);  // between min_spare and max_spare
+  PmDecision decision = onTick(settings, pool.view, state);
+  EXPECT_EQ(decision.spawn, 0);
+  EXPECT_TRUE(decision.stop.empty());
+  EXPECT_EQ(state.spawn_rate, 1);
+}
+
+TEST(PmPolicy, StoppingWorkersAreNeitherIdleNorStoppedTwice) {
+  PoolSettings settings = dynamicPool();
+  PmState state;
+  Pool pool;
+  pool.view.now_us = 5 * kSecond;
+  pool.addMany(11, true, 4 * kSecond);
+  pool.view.workers[0].stopping = true;  // already asked: 10 idle left, not over max_spare
+  EXPECT_TRUE(onTick(settings, pool.view, state).stop.empty());
+  pool.add(true, 4 * kSecond);
+  EXPECT_EQ(onTick(settings, pool.view, state).stop, std::vector<pid_t>{101});
+}
+
+// dynamic, fpmd's faster scale-down
+
+TEST(PmPolicy, DynamicShedsAStaleSurplusInAFewTicksNotOnePerSecond) {
+  PoolSettings settings = dynamicPool();
+  PmState state;
+  Pool pool;
+  pool.addMany(50, true, 0);  // a peak is over: 50 idle since t=0
+  int ticks_to_max_spare = -1;
+  for (int second = 1; second <= 60; ++second) {
+    pool.view.now_us = second * kSecond;
+    PmDecision decision = onTick(settings, pool.view, state);
+    EXPECT_EQ(decision.spawn, 0);
+    pool.apply(decision);
+    EXPECT_GE(pool.idle(), settings.max_spare);
+    if (pool.idle() == settings.max_spare) {
+      ticks_to_max_spare = second;
+      break;
+    }
+  }
+  // PHP-FPM: 40 ticks. fpmd: one per tick during the 10 s cool-down, then halves.
+  ASSERT_GT(ticks_to_max_spare, 0);
+  EXPECT_LE(ticks_to_max_spare, 17);
+  EXPECT_GT(ticks_to_max_spare, 10);
+}
+
+TEST(PmPolicy, DynamicNeverStopsBelowMaxSpareInOneTick) {
+  PoolSettings settings = dynamicPool();
+  PmState state;
+  Pool pool;
+  pool.view.now_us = 100 * kSecond;
+  pool.addMany(12, true, 0);  // 2 over max_spare, all stale
+  EXPECT_EQ(onTick(settings, pool.view, state).stop.size(), 2u);
+}
+
+TEST(PmPolicy, DynamicOscillatingLoadDoesNotFlap) {
+  // Load alternates between 25 and 5 busy workers every 3 s on a pool of 40; the idle
+  // ones never rest long enough for the cool-down, so fpmd sheds at PHP-FPM's pace only.
+  PoolSettings settings = dynamicPool();
+  settings.max_spare = 20;
+  PmState state;
+  Pool pool;
+  pool.addMany(40, true, 0);
+  int stopped = 0;
+  int spawned = 0;
+  for (int second = 1; second <= 60; ++second) {
+    pool.view.now_us = second * kSecond;
+    int busy = (second / 3) % 2 == 0 ? 25 : 5;
+    for (size_t i = 0; i < pool.view.workers.size(); ++i) {
+      WorkerView& worker = pool.view.workers[i];
+      worker.idle = static_cast<int>(i) >= busy;
+      if (!worker.idle) worker.last_activity_us = pool.view.now_us;
+    }
+    // Requests land on any worker: rotate so every one gets some.
+    std::rotate(pool.view.workers.begin(), pool.view.workers.begin() + 7,
+                pool.view.workers.end());
+    PmDecision decision = onTick(settings, pool.view, state);
+    EXPECT_LE(decision.stop.size(), 1u);
+    stopped += static_cast<int>(decision.stop.size());
+    spawned += decision.spawn;
+    pool.apply(decision);
+  }
+  EXPECT_EQ(spawned, 0);
+  EXPECT_LE(stopped, 20);
+}
+
+// dynamic, fpmd's ramp-up on demand
+
+TEST(PmPolicy, DynamicDemandServesTheQueueAtOnce) {
+  PoolSettings settings = dynamicPool();
+  PmState state;
+  Pool pool;
+  pool.addMany(5, false);
+  pool.addMany(2, true);
+  pool.view.queued = 12;
+  PmDecision decision = onDemand(settings, pool.view, state);
+  EXPECT_EQ(decision.spawn, 15);  // 10 waiting beyond the idle ones + min_spare
+  EXPECT_EQ(state.spawn_rate, 1);  // the tick's ladder is untouched
+
+  pool.view.queued = 1000;
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 32);  // pm.max_spawn_rate
+  settings.max_children = 10;
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 3);
+}
+
+TEST(PmPolicy, DynamicDemandWithUnknownQueue) {
+  PoolSettings settings = dynamicPool();
+  PmState state;
+  Pool pool;
+  pool.addMany(8, false);
+  // Readable socket, nobody idle: one connection waits at least.
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 6);
+  pool.add(true);
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 0);
+}
+
+TEST(PmPolicy, DynamicTickCatchesUpWithAMeasuredQueue) {
+  PoolSettings settings = dynamicPool();
+  PmState state;
+  Pool pool;
+  pool.addMany(20, false);
+  pool.addMany(6, true);  // enough spares for PHP-FPM's rule
+  pool.view.queued = 9;
+  EXPECT_EQ(onTick(settings, pool.view, state).spawn, 8);
+  pool.view.queued = 6;
+  EXPECT_EQ(onTick(settings, pool.view, state).spawn, 0);
+}
+
+// ondemand
+
+TEST(PmPolicy, OndemandForksOnlyWhenNoWorkerIsIdle) {
+  PoolSettings settings = ondemandPool();
+  PmState state;
+  Pool pool;
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 1);
+  pool.add(true);
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 0);
+  pool.view.workers[0].idle = false;
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 1);
+  EXPECT_EQ(onTick(settings, pool.view, state).spawn, 0);  // unknown queue: nothing to catch up
+}
+
+TEST(PmPolicy, OndemandMaxChildrenTextHasNoPmPrefix) {
+  PoolSettings settings = ondemandPool();
+  PmState state;
+  Pool pool;
+  pool.addMany(5, false);
+  PmDecision decision = onDemand(settings, pool.view, state);
+  EXPECT_EQ(decision.spawn, 0);
+  ASSERT_EQ(decision.warnings.size(), 1u);
+  EXPECT_EQ(decision.warnings[0],
+            "[pool www] server reached max_children setting (5), consider raising it");
+  EXPECT_TRUE(decision.max_children_reached);
+  EXPECT_TRUE(onDemand(settings, pool.view, state).warnings.empty());
+  EXPECT_EQ(state.max_children_reached, 1u);
+}
+
+TEST(PmPolicy, OndemandFullPoolWithAnIdleWorkerIsNotMaxChildrenReached) {
+  PoolSettings settings = ondemandPool();
+  PmState state;
+  Pool pool;
+  pool.addMany(4, false);
+  pool.add(true);
+  PmDecision decision = onDemand(settings, pool.view, state);
+  EXPECT_EQ(decision.spawn, 0);
+  EXPECT_TRUE(decision.warnings.empty());
+  EXPECT_EQ(state.max_children_reached, 0u);
+}
+
+TEST(PmPolicy, OndemandBurstSpawnsForTheWholeQueue) {
+  PoolSettings settings = ondemandPool();
+  settings.max_children = 100;
+  settings.max_spawn_rate = 20;
+  PmState state;
+  Pool pool;
+  pool.add(true);
+  pool.view.queued = 9;
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 8);
+  pool.view.queued = 50;
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 20);
+  pool.view.process_max_room = 3;
+  PmDecision decision = onDemand(settings, pool.view, state);
+  EXPECT_EQ(decision.spawn, 3);
+  EXPECT_EQ(decision.warnings.size(), 1u);
+}
+
+TEST(PmPolicy, OndemandTickCatchesUpWithAMeasuredQueue) {
+  PoolSettings settings = ondemandPool();
+  PmState state;
+  Pool pool;
+  pool.add(false);
+  pool.view.queued = 3;
+  pool.view.now_us = 100 * kSecond;
+  PmDecision decision = onTick(settings, pool.view, state);
+  EXPECT_EQ(decision.spawn, 3);
+  EXPECT_TRUE(decision.stop.empty());
+}
+
+TEST(PmPolicy, OndemandStopsWorkersIdlePastTheTimeoutOnly) {
+  PoolSettings settings = ondemandPool();
+  PmState state;
+  Pool pool;
+  pool.view.now_us = 20 * kSecond;
+  pool.add(true, 10 * kSecond);      // idle exactly 10 s: stays
+  pool.add(true, 9 * kSecond);       // idle 11 s: goes
+  pool.add(false, 0);                // busy
+  pool.add(true, 15 * kSecond);      // recently active
+  EXPECT_EQ(onTick(settings, pool.view, state).stop, std::vector<pid_t>{101});
+}
+
+TEST(PmPolicy, OndemandShedsHalfOfTheStaleWorkersPerTick) {
+  PoolSettings settings = ondemandPool();
+  settings.max_children = 50;
+  PmState state;
+  Pool pool;
+  pool.addMany(40, true, 0);
+  std::vector<size_t> stops;
+  for (int second = 1; pool.view.workers.size() > 0 && second < 60; ++second) {
+    pool.view.now_us = second * kSecond;
+    PmDecision decision = onTick(settings, pool.view, state);
+    if (second <= 10) EXPECT_TRUE(decision.stop.empty());
+    if (!decision.stop.empty()) stops.push_back(decision.stop.size());
+    pool.apply(decision);
+  }
+  EXPECT_TRUE(pool.view.workers.empty());
+  EXPECT_EQ(stops, (std::vector<size_t>{20, 10, 5, 3, 1, 1}));  // PHP-FPM: 40 ticks
+}
+
+TEST(PmPolicy, OndemandStopsOldestStartedFirst) {
+  PoolSettings settings = ondemandPool();
+  PmState state;
+  Pool pool;
+  pool.view.now_us = 100 * kSecond;
+  pool.addMany(4, true, 0);
+  std::reverse(pool.view.workers.begin(), pool.view.workers.end());
+  EXPECT_EQ(onTick(settings, pool.view, state).stop, (std::vector<pid_t>{100, 101}));
+}
+
+}  // namespace
+}  // namespace fpmd::master
