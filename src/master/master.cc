@@ -92,7 +92,25 @@ Result<std::pair<std::optional<uid_t>, std::optional<gid_t>>> resolveSocketOwner
 }  // namespace
 
 Master::Master(config::Config config, MasterOptions options)
-    : config_(std::move(config)), options_(std::move(options)) {}
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      systemd_(config_.global.systemd_interval) {}
+
+ProcessCounts Master::processCounts() const {
+  ProcessCounts counts;
+  for (const auto& pool : pools_) {
+    for (const auto& [pid, child] : pool->children) {
+      if (pool->scoreboard->stage(child->slot) == cgi::Stage::Idle) {
+        counts.idle++;
+      } else {
+        counts.active++;
+      }
+    }
+    counts.requests += pool->scoreboard->header().accepted_conn;
+    counts.slow += pool->scoreboard->header().slow_requests;
+  }
+  return counts;
+}
 
 Master::~Master() = default;
 
@@ -591,6 +609,8 @@ int Master::run() {
   startPools();
   log::notice("ready to handle connections");
   notifyReady(true);
+  systemd_.ready();
+  next_systemd_us_ = scoreboard::nowMicros() + systemd_.intervalMicros();
   log::setLaunched(true);
   next_tick_us_ = scoreboard::nowMicros() + kTickMicros;
   const int64_t timeout_heartbeat = timeoutHeartbeatMicros();
@@ -601,6 +621,9 @@ int Master::run() {
     int64_t deadline = next_tick_us_;
     if (escalation_pending_) deadline = std::min(deadline, next_escalation_us_);
     if (timeout_heartbeat > 0) deadline = std::min(deadline, next_timeout_check_us_);
+    if (systemd_.enabled() && systemd_.intervalMicros() > 0) {
+      deadline = std::min(deadline, next_systemd_us_);
+    }
     int timeout_ms = deadline <= now ? 0 : static_cast<int>((deadline - now + 999) / 1000);
     loop_.runOnce(timeout_ms);
 
@@ -610,6 +633,10 @@ int Master::run() {
       next_tick_us_ = now + kTickMicros;
     }
     if (escalation_pending_ && now >= next_escalation_us_) sendEscalation();
+    if (systemd_.enabled() && systemd_.intervalMicros() > 0 && now >= next_systemd_us_) {
+      systemd_.heartbeat(processCounts(), now);
+      next_systemd_us_ = now + systemd_.intervalMicros();
+    }
     if (timeout_heartbeat > 0 && now >= next_timeout_check_us_) {
       checkRequestTimeouts();
       next_timeout_check_us_ = now + timeout_heartbeat;
@@ -622,6 +649,7 @@ int Master::run() {
   for (auto& pool : pools_) {
     if (pool->address.isUnix()) ::unlink(pool->address.path.c_str());
   }
+  systemd_.stopping();
   removePidFile();
   log::notice("exiting, bye-bye!");
   return exit_code_;

@@ -14,6 +14,7 @@
 #include "master/pool.h"
 #include "master/process_ctl.h"
 #include "master/signals.h"
+#include "master/systemd_notify.h"
 #include "net/inherited_sockets.h"
 
 namespace fpmd::master {
@@ -58,6 +59,7 @@ class Master {
   int64_t timeoutHeartbeatMicros() const;
   /// [global] rlimit_files, rlimit_core and process.priority, for the master itself.
   void applyGlobalLimits();
+  ProcessCounts processCounts() const;
 
   void requestState(MasterState requested);
   void sendEscalation();
@@ -80,6 +82,8 @@ class Master {
   bool escalation_pending_ = false;
   int64_t next_tick_us_ = 0;
   int64_t next_timeout_check_us_ = 0;
+  SystemdNotifier systemd_{0};
+  int64_t next_systemd_us_ = 0;
   bool running_ = true;
   int exit_code_ = 0;
 };
