@@ -21,7 +21,9 @@ Counts countWorkers(const PoolView& view) {
   return counts;
 }
 
-int spawnRateCap(const PoolSettings& settings) { return std::max(1, settings.max_spawn_rate); }
+int spawnRateCap(const PoolSettings& settings) {
+  return std::max(1, settings.max_spawn_rate);
+}
 
 /// Idle workers that may be stopped, oldest start first: PHP-FPM picks the oldest, which
 /// also recycles the process that has accumulated the most state.
@@ -44,15 +46,18 @@ bool idleLongerThan(const WorkerView& worker, int64_t now_us, int64_t limit_us) 
 /// Half of the stale workers per tick, at least one: after a peak the surplus goes in a
 /// few seconds instead of one per second (php-src#12798), yet a load that comes back
 /// mid-way still finds part of the pool warm instead of forking it all again.
-size_t halfRoundedUp(size_t n) { return (n + 1) / 2; }
+size_t halfRoundedUp(size_t n) {
+  return (n + 1) / 2;
+}
 
 void reachedMaxChildren(const PoolSettings& settings, PmState& state, PmDecision& decision) {
   if (state.max_children_warned) return;
   // ondemand's text has no "pm." (fpm_pctl_on_socket_accept); operators grep for both.
   const char* directive = settings.pm == Pm::Ondemand ? "max_children" : "pm.max_children";
-  decision.warnings.push_back(fmt::format("[pool {}] server reached {} setting ({}), consider "
-                                          "raising it",
-                                          settings.name, directive, settings.max_children));
+  decision.warnings.push_back(
+      fmt::format("[pool {}] server reached {} setting ({}), consider "
+                  "raising it",
+                  settings.name, directive, settings.max_children));
   decision.max_children_reached = true;
   ++state.max_children_reached;
   state.max_children_warned = true;
@@ -206,18 +211,24 @@ PoolSettings poolSettings(const config::PoolConfig& pool) {
 
 int initialChildren(const PoolSettings& settings) {
   switch (settings.pm) {
-    case Pm::Static: return settings.max_children;
-    case Pm::Dynamic: return settings.start_servers;
-    case Pm::Ondemand: return 0;
+    case Pm::Static:
+      return settings.max_children;
+    case Pm::Dynamic:
+      return settings.start_servers;
+    case Pm::Ondemand:
+      return 0;
   }
   return 0;
 }
 
 PmDecision onTick(const PoolSettings& settings, const PoolView& view, PmState& state) {
   switch (settings.pm) {
-    case Pm::Static: return tickStatic(settings, view, state);
-    case Pm::Dynamic: return tickDynamic(settings, view, state);
-    case Pm::Ondemand: return tickOndemand(settings, view, state);
+    case Pm::Static:
+      return tickStatic(settings, view, state);
+    case Pm::Dynamic:
+      return tickDynamic(settings, view, state);
+    case Pm::Ondemand:
+      return tickOndemand(settings, view, state);
   }
   return {};
 }

@@ -30,11 +30,9 @@ SystemdNotifier::SystemdNotifier(int interval_s) {
 }
 
 void SystemdNotifier::ready() {
-  if (!enabled_) return;
-  sd_notify(0, "READY=1");
-  if (interval_us_ > 0) {
-    log::notice("systemd monitor interval set to {}ms", interval_us_ / 1000);
-  }
+  // Logged whether or not systemd listens, as php-fpm8.2 (a systemd build) does.
+  if (interval_us_ > 0) log::notice("systemd monitor interval set to {}ms", interval_us_ / 1000);
+  if (enabled_) sd_notify(0, "READY=1");
 }
 
 void SystemdNotifier::heartbeat(const ProcessCounts& counts, int64_t now_us) {

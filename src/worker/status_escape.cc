@@ -16,11 +16,17 @@ struct Step {
   size_t length = 1;
 };
 
-bool isTrail(uint8_t c) { return c >= 0x80 && c <= 0xBF; }
+bool isTrail(uint8_t c) {
+  return c >= 0x80 && c <= 0xBF;
+}
 // A byte that can start a sequence, so a failure stops before it instead of eating it.
-bool isLead(uint8_t c) { return c < 0x80 || (c >= 0xC2 && c <= 0xF4); }
+bool isLead(uint8_t c) {
+  return c < 0x80 || (c >= 0xC2 && c <= 0xF4);
+}
 
-Step fail(size_t length) { return Step{false, 0, length}; }
+Step fail(size_t length) {
+  return Step{false, 0, length};
+}
 
 Step decodeUtf8(std::string_view text, size_t pos) {
   size_t avail = text.size() - pos;
@@ -50,8 +56,8 @@ Step decodeUtf8(std::string_view text, size_t pos) {
       if (avail < 4 || isLead(at(3))) return fail(3);
       return fail(4);
     }
-    char32_t cp = ((c & 0x07) << 18) | ((at(1) & 0x3F) << 12) | ((at(2) & 0x3F) << 6) |
-                  (at(3) & 0x3F);
+    char32_t cp =
+        ((c & 0x07) << 18) | ((at(1) & 0x3F) << 12) | ((at(2) & 0x3F) << 6) | (at(3) & 0x3F);
     if (cp < 0x10000 || cp > 0x10FFFF) return fail(4);
     return Step{true, cp, 4};
   }
@@ -68,11 +74,20 @@ bool xmlAllows(char32_t cp) {
 // Appends the entity for one of the four characters ENT_COMPAT escapes; false otherwise.
 bool appendEntity(std::string& out, char c) {
   switch (c) {
-    case '&': out += "&amp;"; return true;
-    case '"': out += "&quot;"; return true;
-    case '<': out += "&lt;"; return true;
-    case '>': out += "&gt;"; return true;
-    default: return false;
+    case '&':
+      out += "&amp;";
+      return true;
+    case '"':
+      out += "&quot;";
+      return true;
+    case '<':
+      out += "&lt;";
+      return true;
+    case '>':
+      out += "&gt;";
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -122,15 +137,32 @@ std::string jsonEscape(std::string_view text) {
     if (!step.ok) continue;  // JSON_INVALID_UTF8_IGNORE
     char32_t cp = step.code_point;
     switch (cp) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '/': out += "\\/"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\f': out += "\\f"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      default: break;
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '/':
+        out += "\\/";
+        continue;
+      case '\b':
+        out += "\\b";
+        continue;
+      case '\f':
+        out += "\\f";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      default:
+        break;
     }
     if (cp < 0x20) {
       appendUnit(cp);

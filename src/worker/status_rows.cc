@@ -1,3 +1,5 @@
+#include "worker/status_render.h"
+
 #include <time.h>
 
 #include <cstdlib>
@@ -5,22 +7,28 @@
 #include <fmt/format.h>
 
 #include "worker/status_escape.h"
-#include "worker/status_render.h"
 
 namespace fpmd::worker::status {
 namespace {
 
-std::string_view orDash(std::string_view text) { return text.empty() ? "-" : text; }
+std::string_view orDash(std::string_view text) {
+  return text.empty() ? "-" : text;
+}
 
 // PHP-FPM prints seconds-since as (unsigned long)(now - start): a start time ahead of the
 // clock wraps around instead of going negative. Keep that.
-uint64_t unsignedSeconds(int64_t seconds) { return static_cast<uint64_t>(seconds); }
+uint64_t unsignedSeconds(int64_t seconds) {
+  return static_cast<uint64_t>(seconds);
+}
 
 std::string encode(std::string_view text, const Style& style) {
   switch (style.encoding) {
-    case Encoding::Markup: return markupEscape(text, style.utf8);
-    case Encoding::Json: return jsonEscape(text);
-    case Encoding::Raw: break;
+    case Encoding::Markup:
+      return markupEscape(text, style.utf8);
+    case Encoding::Json:
+      return jsonEscape(text);
+    case Encoding::Raw:
+      break;
   }
   return std::string(text);
 }
