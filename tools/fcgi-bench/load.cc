@@ -152,7 +152,12 @@ struct Conn {
   uint64_t stderr_bytes = 0;
   uint64_t bytes_read = 0;
   uint64_t bytes_written = 0;
+  /// After a failed connect, wait a little: a server that is down is not hammered, and
+  /// each failure counted is a request a client would have seen fail.
+  Clock::time_point retry_at{};
 };
+
+constexpr auto kConnectBackoff = std::chrono::milliseconds(10);
 
 int statusOf(std::string_view head) {
   size_t pos = 0;
@@ -185,9 +190,16 @@ class Worker {
       // handler that ended it: no recursion, and a server refusing every connect costs
       // one attempt per connection per turn.
       starting.swap(ready_);
-      for (size_t index : starting) begin(conns_[index]);
+      const auto turn = Clock::now();
+      for (size_t index : starting) {
+        if (conns_[index].retry_at > turn) {
+          ready_.push_back(index);
+        } else {
+          begin(conns_[index]);
+        }
+      }
       starting.clear();
-      const int timeout_ms = ready_.empty() ? 5 : 0;
+      const int timeout_ms = ready_.empty() ? 5 : 1;
       const int n =
           ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout_ms);
       for (int i = 0; i < n; ++i) onEvent(conns_[events[i].data.u64]);
@@ -400,6 +412,7 @@ class Worker {
 
   void fail(Conn& conn, ErrorKind kind) {
     count(conn, kind);
+    if (kind == ErrorKind::Connect) conn.retry_at = Clock::now() + kConnectBackoff;
     if (conn.measured) {
       last_answer_ = Clock::now();
       stats.bytes_read += conn.bytes_read;

@@ -46,7 +46,8 @@ const char kUsage[] =
     "  it times out, the records are malformed, END_REQUEST's protocol status is not\n"
     "  REQUEST_COMPLETE, or the Status header is 4xx/5xx. A reused keep-alive connection\n"
     "  that the server closed before answering at all is retried once on a new\n"
-    "  connection (counted as `retries`, not an error), as HTTP clients do.\n"
+    "  connection (counted as `retries`, not an error), as HTTP clients do. After a\n"
+    "  failed connect a connection waits 10 ms before trying again.\n"
     "\n"
     "Exit status: 0 when every measured request succeeded, 1 on usage errors, 2 when\n"
     "some requests failed.\n";

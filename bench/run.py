@@ -1,0 +1,345 @@
+#!/usr/bin/python3
+"""fpmd against Debian's php8.2-fpm, side by side: `bench/run.py full|quick BUILD_DIR`.
+
+Both servers get the same php.ini (bench/php.ini, opcache on) and the same pool settings;
+every measurement alternates between them (A B, then B A, ...) for several rounds and the
+report keeps the median. Results go to BUILD_DIR/bench/results-<mode>.json; the report to
+docs/benchmarks.md (full) or BUILD_DIR/bench/benchmarks-quick.md (quick), plots to
+docs/plots/ (full) or BUILD_DIR/bench/plots/ (quick).
+"""
+
+import argparse
+import json
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import measure as m
+import report
+
+MODES = {
+    "quick": dict(duration=1.0, warmup=0.3, rounds=3, conc=[8, 64], pools=[4],
+                  sweep_pages=[], nginx_conc=[64], reload_gap=0.4, floor_s=1.0,
+                  big_conc=[8]),
+    "full": dict(duration=3.0, warmup=0.5, rounds=3, conc=[8, 64, 256], pools=[2, 4, 8, 16],
+                 sweep_pages=["hello.php", "work.php"], nginx_conc=[8, 64, 256],
+                 reload_gap=1.0, floor_s=3.0, big_conc=[8, 64]),
+}
+SERVERS = ("php-fpm", "fpmd")
+SLEEP_POOL = 16
+
+
+class Bench:
+    def __init__(self, mode, build_dir, only):
+        self.mode = mode
+        self.cfg = MODES[mode]
+        self.build = Path(build_dir).resolve()
+        self.binaries = {"php-fpm": m.PHP_FPM, "fpmd": str(self.build / "fpmd")}
+        self.tool = str(self.build / "fcgi-bench")
+        self.floor_tool = str(self.build / "php-floor")
+        self.only = set(only or [])
+        self.results = {"mode": mode, "config": self.cfg, "started": time.time(),
+                        "machine": report.machine(), "runs": [], "scenarios": {}}
+        self.tmp = Path(tempfile.mkdtemp(prefix="fpmb-", dir="/tmp"))
+
+    def wanted(self, name):
+        return not self.only or name in self.only
+
+    def log(self, text):
+        print(f"[{time.time() - self.results['started']:6.1f}s] {text}", flush=True)
+
+    def servers(self, pools):
+        """Both servers, each with its pool settings (dict per server name)."""
+        return {name: m.start_server(self.binaries[name], pools[name]) for name in SERVERS}
+
+    def stop(self, servers):
+        for server in servers.values():
+            server.stop(check=False)
+
+    def alternate(self, rounds, run_one):
+        """run_one(server_name, round) for each round, alternating which goes first."""
+        out = {name: [] for name in SERVERS}
+        for r in range(rounds):
+            order = SERVERS if r % 2 == 0 else SERVERS[::-1]
+            for name in order:
+                out[name].append(run_one(name, r))
+        return out
+
+    def record(self, scenario, key, per_server):
+        self.results["runs"].append({"scenario": scenario, "key": key, "results": per_server})
+        summary = {name: summarize(runs) for name, runs in per_server.items()}
+        self.results["scenarios"].setdefault(scenario, []).append({"key": key, **summary})
+        a, b = summary["php-fpm"], summary["fpmd"]
+        self.log(f"{scenario} {key}: php-fpm {a.get('rps', 0):.1f} rps p99 "
+                 f"{a.get('p99_ms', 0):.2f} | fpmd {b.get('rps', 0):.1f} rps p99 "
+                 f"{b.get('p99_ms', 0):.2f} | errors {a.get('errors', 0)}/{b.get('errors', 0)}")
+        return summary
+
+    # --- scenarios ---------------------------------------------------------------------
+
+    def direct(self, servers, page, conc, keep_alive=True, body=0, scenario="direct"):
+        cfg = self.cfg
+
+        def one(name, _):
+            return m.fcgi_bench(self.tool, servers[name].address, page, conc, cfg["duration"],
+                                cfg["warmup"], keep_alive, body)
+        key = {"page": page, "conc": conc, "keep_alive": keep_alive,
+               "pool": {n: servers[n].pool_size for n in SERVERS}}
+        return self.record(scenario, key, self.alternate(cfg["rounds"], one))
+
+    def pool_sweep(self):
+        """Each server's best static pool size per page (throughput at c=64)."""
+        best = {}
+        for page in self.cfg["sweep_pages"]:
+            scores = {name: {} for name in SERVERS}
+            for size in self.cfg["pools"]:
+                servers = self.servers({n: pool(size) for n in SERVERS})
+                try:
+                    s = self.direct(servers, page, 64, scenario="pool_sweep")
+                finally:
+                    self.stop(servers)
+                for name in SERVERS:
+                    scores[name][size] = s[name]["rps"]
+            best[page] = {name: max(scores[name], key=scores[name].get) for name in SERVERS}
+            self.log(f"best pools for {page}: {best[page]}")
+        self.results["best_pools"] = best
+        return best
+
+    def direct_matrix(self, best):
+        default = {n: 4 for n in SERVERS}
+        groups = [
+            ("hello.php", best.get("hello.php", default), [("hello.php", 0)]),
+            ("work.php", best.get("work.php", default),
+             [("work.php", 0), ("big.php", 0), ("upload.php", m.UPLOAD_BYTES)]),
+            ("sleep.php", {n: SLEEP_POOL for n in SERVERS}, [("sleep.php", 0)]),
+        ]
+        for _, sizes, pages in groups:
+            servers = self.servers({n: pool(sizes[n]) for n in SERVERS})
+            try:
+                for page, body in pages:
+                    concs = self.cfg["big_conc"] if body or page == "big.php" else self.cfg["conc"]
+                    for conc in concs:
+                        self.direct(servers, page, conc, body=body)
+                    if page == "hello.php":
+                        self.direct(servers, page, concs[-1], keep_alive=False)
+            finally:
+                self.stop(servers)
+
+    def through_nginx(self, best):
+        sizes = best.get("work.php", {n: 4 for n in SERVERS})
+        servers = self.servers({n: pool(sizes[n]) for n in SERVERS})
+        cfg = self.cfg
+        lua = m.upload_lua(self.tmp)
+        try:
+            for keep in (False, True):
+                nginxes = {n: m.nginx_for(servers[n].address, keep) for n in SERVERS}
+                try:
+                    cells = [(p, c, None) for p in ("hello.php", "work.php")
+                             for c in cfg["nginx_conc"]]
+                    cells += [("big.php", c, None) for c in cfg["big_conc"][:1]]
+                    cells += [("upload.php", c, lua) for c in cfg["big_conc"][:1]]
+                    for page, conc, script in cells:
+                        def one(name, _):
+                            return m.wrk(f"{nginxes[name].base_url}/{page}", conc,
+                                         max(1, round(cfg["duration"])), script)
+                        key = {"page": page, "conc": conc, "upstream_keepalive": keep,
+                               "pool": {n: sizes[n] for n in SERVERS}}
+                        self.record("nginx", key, self.alternate(cfg["rounds"], one))
+                finally:
+                    for ngx in nginxes.values():
+                        ngx.stop(check=False)
+        finally:
+            self.stop(servers)
+
+    def fpmd_supports(self, pm):
+        """fpmd accepts the pm (fpmd -t) and runs it without falling back to static."""
+        try:
+            server = m.start_server(self.binaries["fpmd"], ondemand_pool()
+                                    if pm == "ondemand" else {"pm": pm})
+        except Exception as error:  # start-up failure: not supported
+            return False, str(error)[:200]
+        try:
+            time.sleep(0.3)
+            text = server.log()
+            if "not supported" in text:
+                return False, [l for l in text.splitlines() if "not supported" in l][0]
+            return True, ""
+        finally:
+            server.stop(check=False)
+
+    def ondemand_burst(self):
+        ok, why = self.fpmd_supports("ondemand")
+        out = {"fpmd_supported": ok, "why": why, "runs": {n: [] for n in SERVERS}}
+        names = SERVERS if ok else ("php-fpm",)
+        for r in range(self.cfg["rounds"]):
+            for name in (names if r % 2 == 0 else names[::-1]):
+                server = m.start_server(self.binaries[name], ondemand_pool())
+                try:
+                    res = m.fcgi_bench(self.tool, server.address, "hello.php", 50, 0, 0,
+                                       keep_alive=False, requests=50, timeout=20)
+                    res["children_after"] = len(server.children())
+                finally:
+                    server.stop(check=False)
+                out["runs"][name].append(res)
+                self.log(f"ondemand burst {name}: {res['requests']} ok, {res['errors']} "
+                         f"errors, all served in {res['duration_s'] * 1000:.1f} ms")
+        self.results["scenarios"]["ondemand"] = out
+
+    def reload_under_load(self):
+        out = {}
+        gap = self.cfg["reload_gap"]
+        for name in SERVERS:
+            server = m.start_server(self.binaries[name], pool(4))
+            try:
+                result = {}
+                duration = gap * 7
+
+                def load():
+                    result.update(m.fcgi_bench(self.tool, server.address, "hello.php", 16,
+                                               duration, 0, keep_alive=False, timeout=20))
+                thread = threading.Thread(target=load)
+                thread.start()
+                for _ in range(5):
+                    time.sleep(gap)
+                    server.send_signal(signal.SIGUSR2)
+                thread.join(duration + 90)
+                result["alive_after"] = server.is_running()
+                out[name] = result
+                self.log(f"reload {name}: {result.get('requests')} ok, "
+                         f"{result.get('errors')} errors, max {result.get('max_ms')} ms")
+            finally:
+                server.stop(check=False)
+        self.results["scenarios"]["reload"] = out
+
+    def max_requests(self):
+        cfg = self.cfg
+        servers = {}
+        try:
+            for limit in (0, 100):
+                for name in SERVERS:
+                    p = pool(4)
+                    p["pm.max_requests"] = str(limit)
+                    servers[(name, limit)] = m.start_server(self.binaries[name], p)
+            for limit in (0, 100):
+                def one(name, _):
+                    return m.fcgi_bench(self.tool, servers[(name, limit)].address, "hello.php",
+                                        16, cfg["duration"], cfg["warmup"], True)
+                key = {"page": "hello.php", "conc": 16, "max_requests": limit}
+                self.record("max_requests", key, self.alternate(cfg["rounds"], one))
+        finally:
+            for server in servers.values():
+                server.stop(check=False)
+
+    def memory(self):
+        servers = self.servers({n: pool(4) for n in SERVERS})
+        out = {}
+        try:
+            time.sleep(1.0)
+            for name in SERVERS:
+                out[name] = {"idle": m.memory(servers[name])}
+            for name in SERVERS:
+                m.fcgi_bench(self.tool, servers[name].address, "work.php", 16,
+                             self.cfg["duration"], 0)
+                m.fcgi_bench(self.tool, servers[name].address, "big.php", 16,
+                             self.cfg["duration"] / 2, 0)
+                out[name]["after_load"] = m.memory(servers[name])
+        finally:
+            self.stop(servers)
+        self.results["scenarios"]["memory"] = out
+        for name in SERVERS:
+            self.log(f"memory {name}: idle PSS {out[name]['idle']['total_pss']} KiB, after "
+                     f"load {out[name]['after_load']['total_pss']} KiB")
+
+    def floor(self):
+        out = {p: m.floor(self.floor_tool, p, self.cfg["floor_s"])
+               for p in ("hello.php", "work.php")}
+        self.results["scenarios"]["floor"] = out
+        self.log(f"floor: {json.dumps(out)}")
+
+    def run(self):
+        t0 = time.time()
+        try:
+            best = {}
+            if self.wanted("floor"):
+                self.floor()
+            if self.wanted("sweep") and self.cfg["sweep_pages"]:
+                best = self.pool_sweep()
+            if self.wanted("direct"):
+                self.direct_matrix(best)
+            if self.wanted("nginx"):
+                self.through_nginx(best)
+            if self.wanted("ondemand"):
+                self.ondemand_burst()
+            if self.wanted("reload"):
+                self.reload_under_load()
+            if self.wanted("max_requests"):
+                self.max_requests()
+            if self.wanted("memory"):
+                self.memory()
+        finally:
+            self.results["wall_s"] = time.time() - t0
+            out_dir = self.build / "bench"
+            out_dir.mkdir(parents=True, exist_ok=True)
+            path = out_dir / f"results-{self.mode}.json"
+            path.write_text(json.dumps(self.results, indent=1))
+            self.log(f"results in {path}")
+        return path
+
+
+def pool(size):
+    return {"pm": "static", "pm.max_children": str(size)}
+
+
+def ondemand_pool():
+    return {"pm": "ondemand", "pm.max_children": "16", "pm.process_idle_timeout": "10s"}
+
+
+def summarize(runs):
+    """Medians over rounds; errors summed; max of max."""
+    keys = ("rps", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "mean_ms")
+    out = {}
+    for key in keys:
+        values = [r[key] for r in runs if r.get(key) is not None]
+        if values:
+            out[key] = statistics.median(values)
+    out["max_ms"] = max((r.get("max_ms") or 0) for r in runs)
+    out["errors"] = sum(r.get("errors", 0) for r in runs)
+    out["requests"] = sum(r.get("requests", 0) for r in runs)
+    out["rounds"] = len(runs)
+    out["rps_all"] = [round(r.get("rps", 0), 1) for r in runs]
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("mode", choices=sorted(MODES))
+    parser.add_argument("build_dir")
+    parser.add_argument("--only", nargs="*", help="scenarios: floor sweep direct nginx "
+                        "ondemand reload max_requests memory")
+    parser.add_argument("--doc", help="where to write the report (default by mode)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rebuild the report from the last results file")
+    args = parser.parse_args()
+    bench = Bench(args.mode, args.build_dir, args.only)
+    for name in ("fpmd", "fcgi-bench", "php-floor"):
+        if not (bench.build / name).exists():
+            sys.exit(f"{bench.build / name} missing: build first (make build)")
+    path = bench.build / "bench" / f"results-{args.mode}.json"
+    if not args.report_only:
+        path = bench.run()
+    if args.mode == "full":
+        doc, plots = m.ROOT / "docs" / "benchmarks.md", m.ROOT / "docs" / "plots"
+    else:
+        doc, plots = bench.build / "bench" / "benchmarks-quick.md", bench.build / "bench" / "plots"
+    doc = Path(args.doc) if args.doc else doc
+    report.write(json.loads(path.read_text()), doc, plots)
+    print(f"report: {doc}")
+
+
+if __name__ == "__main__":
+    main()
