@@ -457,7 +457,9 @@ TEST(PmPolicy, OndemandShedsHalfOfTheStaleWorkersPerTick) {
   for (int second = 1; pool.view.workers.size() > 0 && second < 60; ++second) {
     pool.view.now_us = second * kSecond;
     PmDecision decision = onTick(settings, pool.view, state);
-    if (second <= 10) EXPECT_TRUE(decision.stop.empty());
+    if (second <= 10) {
+      EXPECT_TRUE(decision.stop.empty());
+    }
     if (!decision.stop.empty()) stops.push_back(decision.stop.size());
     pool.apply(decision);
   }
