@@ -129,7 +129,9 @@ std::string markupEscape(std::string_view text, bool utf8) {
 std::string jsonEscape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  auto appendUnit = [&out](char32_t unit) { out += fmt::format("\\u{:04x}", unit); };
+  auto appendUnit = [&out](char32_t unit) {
+    out += fmt::format("\\u{:04x}", static_cast<uint32_t>(unit));
+  };
   size_t pos = 0;
   while (pos < text.size()) {
     Step step = decodeUtf8(text, pos);

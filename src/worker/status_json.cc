@@ -1,0 +1,37 @@
+#include "worker/status_render.h"
+
+#include <fmt/format.h>
+
+namespace fpmd::worker::status {
+namespace {
+
+// `{"key":value,…}` on one line, strings quoted, no spaces, as PHP-FPM prints it.
+std::string members(const std::vector<Row>& rows) {
+  const Style style{Encoding::Json, true, true};
+  std::string out;
+  for (const Row& row : rows) {
+    if (!out.empty()) out += ',';
+    std::string value = formatValue(row.value, style);
+    out += isJsonString(row.value) ? fmt::format("\"{}\":\"{}\"", row.key, value)
+                                   : fmt::format("\"{}\":{}", row.key, value);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string renderJson(const cgi::PoolStatus& status, bool full) {
+  std::string out = "{" + members(poolRows(status));
+  if (!full) return out + "}";
+  // The space before "processes" is PHP-FPM's.
+  out += ", \"processes\":[";
+  bool first = true;
+  for (const cgi::ProcessStatus& process : status.procs) {
+    if (!first) out += ',';
+    first = false;
+    out += "{" + members(processRows(process)) + "}";
+  }
+  return out + "]}";
+}
+
+}  // namespace fpmd::worker::status

@@ -1,0 +1,29 @@
+#include "worker/status_render.h"
+
+#include <fmt/format.h>
+
+namespace fpmd::worker::status {
+namespace {
+
+// "label:" padded to 22 columns, then the value: PHP-FPM's fixed layout.
+void appendLines(std::string& out, const std::vector<Row>& rows) {
+  const Style style{Encoding::Raw, false, true};
+  for (const Row& row : rows) {
+    out += fmt::format("{:<22}{}\n", fmt::format("{}:", row.label), formatValue(row.value, style));
+  }
+}
+
+}  // namespace
+
+std::string renderText(const cgi::PoolStatus& status, bool full) {
+  std::string out;
+  appendLines(out, poolRows(status));
+  if (!full) return out;
+  for (const cgi::ProcessStatus& process : status.procs) {
+    out += "\n************************\n";
+    appendLines(out, processRows(process));
+  }
+  return out;
+}
+
+}  // namespace fpmd::worker::status
