@@ -11,7 +11,8 @@ SERVERS = ("php-fpm", "fpmd")
 
 def _cmd(argv):
     try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip()
+        run = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+        return (run.stdout or run.stderr).strip()
     except (OSError, subprocess.SubprocessError):
         return "?"
 
@@ -126,6 +127,11 @@ def write(results, doc_path, plot_dir):
         f"(`make bench{'' if results['mode'] == 'full' else '-quick'}`); "
         "do not edit the numbers by hand, rerun instead. "
         f"This run took {results.get('wall_s', 0) / 60:.1f} minutes.\n")
+    for name, source in results.get("merged", {}).items():
+        add(f"- Section `{name}` comes from an earlier `{source}` run (shorter rounds), "
+            "not from this one.")
+    if results.get("merged"):
+        add("")
     add("## Machine and method\n")
     add(f"- CPU: {mach['cpu']}, {mach['cores']} cores; memory {mach['memory']}; "
         f"{mach['os']}, kernel {mach['kernel']}")

@@ -25,10 +25,10 @@ import report
 MODES = {
     "quick": dict(duration=1.0, warmup=0.3, rounds=3, conc=[8, 64], pools=[4],
                   sweep_pages=[], nginx_conc=[64], reload_gap=0.4, floor_s=1.0,
-                  big_conc=[8]),
+                  big_conc=[8], nginx_big=False),
     "full": dict(duration=3.0, warmup=0.5, rounds=3, conc=[8, 64, 256], pools=[2, 4, 8, 16],
                  sweep_pages=["hello.php", "work.php"], nginx_conc=[8, 64, 256],
-                 reload_gap=1.0, floor_s=3.0, big_conc=[8, 64]),
+                 reload_gap=1.0, floor_s=3.0, big_conc=[8, 64], nginx_big=True),
 }
 SERVERS = ("php-fpm", "fpmd")
 SLEEP_POOL = 16
@@ -141,12 +141,16 @@ class Bench:
                 try:
                     cells = [(p, c, None) for p in ("hello.php", "work.php")
                              for c in cfg["nginx_conc"]]
-                    cells += [("big.php", c, None) for c in cfg["big_conc"][:1]]
-                    cells += [("upload.php", c, lua) for c in cfg["big_conc"][:1]]
+                    if cfg["nginx_big"]:
+                        cells += [("big.php", c, None) for c in cfg["big_conc"][:1]]
+                        cells += [("upload.php", c, lua) for c in cfg["big_conc"][:1]]
                     for page, conc, script in cells:
                         def one(name, _):
-                            return m.wrk(f"{nginxes[name].base_url}/{page}", conc,
-                                         max(1, round(cfg["duration"])), script)
+                            seconds = max(1, round(cfg["duration"]))
+                            if script:  # 10 MiB uploads: enough time for a few
+                                seconds = max(seconds, 3)
+                            return m.wrk(f"{nginxes[name].base_url}/{page}", conc, seconds,
+                                         script)
                         key = {"page": page, "conc": conc, "upstream_keepalive": keep,
                                "pool": {n: sizes[n] for n in SERVERS}}
                         self.record("nginx", key, self.alternate(cfg["rounds"], one))
@@ -322,6 +326,8 @@ def main():
     parser.add_argument("--only", nargs="*", help="scenarios: floor sweep direct nginx "
                         "ondemand reload max_requests memory")
     parser.add_argument("--doc", help="where to write the report (default by mode)")
+    parser.add_argument("--merge", help="a results file whose scenarios fill the ones this "
+                        "run lacks (the report says which)")
     parser.add_argument("--report-only", action="store_true",
                         help="rebuild the report from the last results file")
     args = parser.parse_args()
@@ -337,7 +343,14 @@ def main():
     else:
         doc, plots = bench.build / "bench" / "benchmarks-quick.md", bench.build / "bench" / "plots"
     doc = Path(args.doc) if args.doc else doc
-    report.write(json.loads(path.read_text()), doc, plots)
+    results = json.loads(path.read_text())
+    if args.merge:
+        other = json.loads(Path(args.merge).read_text())
+        for name, value in other["scenarios"].items():
+            if name not in results["scenarios"]:
+                results["scenarios"][name] = value
+                results.setdefault("merged", {})[name] = other["mode"]
+    report.write(results, doc, plots)
     print(f"report: {doc}")
 
 
