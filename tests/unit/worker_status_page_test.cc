@@ -499,6 +499,25 @@ TEST_F(StatusPageTest, EmptyPoolFullHasNoProcessRows) {
                                   "</status>"));
 }
 
+// php-fpm8.2 started with TZ=Asia/Kolkata and clear_env = no printed this start time; the
+// worker's TZ is what counts (with clear_env = yes PHP-FPM's children fall back to
+// /etc/localtime).
+TEST_F(StatusPageTest, StartTimeFollowsTz) {
+  setenv("TZ", "Asia/Kolkata", 1);
+  cgi::PoolStatus status = wwwPool(3);
+  status.start_time = 1795382338;
+  EXPECT_NE(
+      renderStatus(status, {}, {}).body.find("start time:           23/Nov/2026:02:48:58 +0530\n"),
+      std::string::npos);
+  EXPECT_NE(
+      renderStatus(status, {StatusFormat::Json, false}, {}).body.find("\"start time\":1795382338,"),
+      std::string::npos);
+  setenv("TZ", "America/St_Johns", 1);  // a negative offset with minutes
+  EXPECT_NE(renderStatus(status, {StatusFormat::Html, false}, {})
+                .body.find("<td>22/Nov/2026:17:48:58 -0330</td>"),
+            std::string::npos);
+}
+
 TEST(PingTest, AnswersWithTheResponseAsPlainText) {
   EXPECT_EQ(toCgiResponse(renderPing("pong", exposed())),
             "X-Powered-By: PHP/8.2.36\r\n"
