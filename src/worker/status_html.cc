@@ -28,8 +28,10 @@ std::string renderHtml(const cgi::PoolStatus& status, bool full, bool utf8) {
 
   // The processes: one column per field, one row per process.
   out += "<table border=\"1\">\n<tr>";
-  for (const Row& row : processRows(cgi::ProcessStatus{}))
+  // The header row needs only the keys, which do not depend on the process.
+  for (const Row& row : processRows(cgi::ProcessStatus{})) {
     out += fmt::format("<th>{}</th>", row.key);
+  }
   out += "</tr>\n";
   for (const cgi::ProcessStatus& process : status.procs) {
     out += "<tr>";
