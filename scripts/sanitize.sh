@@ -11,4 +11,4 @@ cmake --build "$dir" -j "$(nproc)" --target fpmd_unit_tests fpmd_engine_tests >>
   || { tail -60 "$dir.log"; exit 1; }
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ASAN_OPTIONS=detect_leaks=1 "$dir/fpmd_unit_tests" --gtest_brief=1
-ASAN_OPTIONS=detect_leaks=0 "$dir/fpmd_engine_tests" --gtest_brief=1
+ASAN_OPTIONS=detect_leaks=0 FPMD_ENGINE_NO_OPCACHE=1 "$dir/fpmd_engine_tests" --gtest_brief=1
