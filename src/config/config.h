@@ -57,6 +57,10 @@ struct PoolConfig {
   int pm_max_spawn_rate = 32;
   int pm_process_idle_timeout = 10;  // seconds
   int pm_max_requests = 0;
+  /// fpmd's pm.max_requests_jitter: each worker lifetime gets a limit up to this many
+  /// requests below pm.max_requests, so a pool does not recycle all at once. -1 (unset):
+  /// a tenth of pm.max_requests.
+  int pm_max_requests_jitter = -1;
   std::string pm_status_path, pm_status_listen, ping_path;
   std::string ping_response = "pong";
   std::string access_log;

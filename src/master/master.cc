@@ -1,20 +1,23 @@
 #include "master/master.h"
 
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 
 #include "log/log.h"
+#include "master/recycle_jitter.h"
 #include "net/listen_queue.h"
 #include "net/listener.h"
 #include "php/engine.h"
@@ -27,8 +30,7 @@
 namespace fpmd::master {
 namespace {
 
-constexpr int64_t kTickMicros = 1000000;      // PHP-FPM's 1 s maintenance heartbeat
-constexpr int64_t kFastCrashMicros = 1000000;  // a child dying sooner is respawned on a tick
+constexpr int64_t kTickMicros = 1000000;  // PHP-FPM's 1 s maintenance heartbeat
 
 std::string signalName(int sig) {
   const char* abbrev = ::sigabbrev_np(sig);
@@ -53,7 +55,8 @@ bool exitedCleanly(int status) {
 php::PoolPhpSettings phpSettingsFor(const config::PoolConfig& pool) {
   php::PoolPhpSettings settings;
   settings.pool_name = pool.name;
-  for (const auto& value : pool.php_values) settings.php_values.push_back({value.name, value.value});
+  for (const auto& value : pool.php_values)
+    settings.php_values.push_back({value.name, value.value});
   for (const auto& value : pool.php_admin_values) {
     settings.php_admin_values.push_back({value.name, value.value});
   }
@@ -72,8 +75,8 @@ Result<std::pair<std::optional<uid_t>, std::optional<gid_t>>> resolveSocketOwner
     } else if (std::all_of(pool.listen_owner.begin(), pool.listen_owner.end(), ::isdigit)) {
       uid = static_cast<uid_t>(std::stoul(pool.listen_owner));
     } else {
-      return makeError(fmt::format("[pool {}] cannot get uid for user '{}'", pool.name,
-                                   pool.listen_owner));
+      return makeError(
+          fmt::format("[pool {}] cannot get uid for user '{}'", pool.name, pool.listen_owner));
     }
   }
   if (!pool.listen_group.empty()) {
@@ -82,8 +85,8 @@ Result<std::pair<std::optional<uid_t>, std::optional<gid_t>>> resolveSocketOwner
     } else if (std::all_of(pool.listen_group.begin(), pool.listen_group.end(), ::isdigit)) {
       gid = static_cast<gid_t>(std::stoul(pool.listen_group));
     } else {
-      return makeError(fmt::format("[pool {}] cannot get gid for group '{}'", pool.name,
-                                   pool.listen_group));
+      return makeError(
+          fmt::format("[pool {}] cannot get gid for group '{}'", pool.name, pool.listen_group));
     }
   }
   return std::make_pair(uid, gid);
@@ -94,7 +97,9 @@ Result<std::pair<std::optional<uid_t>, std::optional<gid_t>>> resolveSocketOwner
 Master::Master(config::Config config, MasterOptions options)
     : config_(std::move(config)),
       options_(std::move(options)),
-      systemd_(config_.global.systemd_interval) {}
+      systemd_(config_.global.systemd_interval),
+      emergency_(config_.global.emergency_restart_threshold,
+                 config_.global.emergency_restart_interval) {}
 
 ProcessCounts Master::processCounts() const {
   ProcessCounts counts;
@@ -135,7 +140,8 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
 
     net::ListenOptions listen_options;
     listen_options.backlog = pool_config.listen_backlog;
-    listen_options.mode = static_cast<mode_t>(std::strtol(pool_config.listen_mode.c_str(), nullptr, 8));
+    listen_options.mode =
+        static_cast<mode_t>(std::strtol(pool_config.listen_mode.c_str(), nullptr, 8));
     auto owner = resolveSocketOwner(pool_config);
     if (!owner) return makeError(owner.error());
     listen_options.owner = owner->first;
@@ -144,19 +150,14 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
     pool->listener = inherited.take(pool->address.key());
     if (!pool->listener) {
       auto listener = net::openListener(pool->address, listen_options);
-      if (!listener) return makeError(fmt::format("[pool {}] {}", pool_config.name, listener.error()));
+      if (!listener)
+        return makeError(fmt::format("[pool {}] {}", pool_config.name, listener.error()));
       pool->listener = std::move(*listener);
     } else if (pool->address.isUnix()) {
       Status applied = net::applyUnixPermissions(pool->address.path, listen_options);
       if (!applied) return makeError(applied.error());
     }
-    if (pool_config.pm != config::PoolConfig::Pm::Static) {
-      log::warning("[pool {}] pm = {} is not supported by fpmd yet; running {} workers as pm = "
-                   "static",
-                   pool_config.name,
-                   pool_config.pm == config::PoolConfig::Pm::Dynamic ? "dynamic" : "ondemand",
-                   pool_config.pm_max_children);
-    }
+    pool->pm_settings = poolSettings(pool_config);
     pool->php = phpSettingsFor(pool_config);
     pool->scoreboard = std::make_unique<scoreboard::Scoreboard>(
         static_cast<size_t>(pool_config.pm_max_children), pool_config.name,
@@ -168,17 +169,75 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
 
 void Master::startPools() {
   for (auto& pool : pools_) {
-    for (int i = 0; i < pool->wantedChildren(); ++i) {
+    for (int i = 0; i < initialChildren(pool->pm_settings); ++i) {
       if (!spawn(*pool, true)) break;
     }
+    if (pool->config.pm == config::PoolConfig::Pm::Ondemand) {
+      // Edge-triggered: one wake-up per arrival, and the master never accepts: the
+      // connection stays queued for the worker it forks (or an idle one).
+      Pool* pool_ptr = pool.get();
+      loop_.add(pool->listener.get(), EPOLLIN | EPOLLET,
+                [this, pool_ptr](uint32_t) { onConnectionsWaiting(*pool_ptr); });
+    }
   }
+}
+
+PoolView Master::poolView(const Pool& pool, int64_t now_us) const {
+  PoolView view;
+  view.now_us = now_us;
+  for (const auto& [pid, child] : pool.children) {
+    scoreboard::Slot slot = pool.scoreboard->readSlot(child->slot);
+    WorkerView worker;
+    worker.pid = pid;
+    worker.idle = static_cast<cgi::Stage>(slot.stage) == cgi::Stage::Idle;
+    worker.started_us = child->started_us;
+    worker.last_activity_us =
+        slot.request_ended_us != 0 ? slot.request_ended_us : child->started_us;
+    worker.stopping = child->stopped_by_pm;
+    view.workers.push_back(worker);
+  }
+  if (auto queue = net::listenQueue(pool.listener.get(), pool.address.isUnix())) {
+    view.queued = static_cast<int>(queue->depth);
+  }
+  int process_max = config_.global.process_max;
+  if (process_max > 0)
+    view.process_max_room = std::max(0, process_max - static_cast<int>(childCount()));
+  return view;
+}
+
+void Master::apply(Pool& pool, const PmDecision& decision, int64_t now_us) {
+  for (const std::string& warning : decision.warnings) log::warning("{}", warning);
+  if (decision.max_children_reached) {
+    std::atomic_ref<uint64_t>(pool.scoreboard->header().max_children_reached).fetch_add(1);
+  }
+  for (pid_t pid : decision.stop) {
+    auto it = pool.children.find(pid);
+    if (it == pool.children.end() || it->second->stopped_by_pm) continue;
+    it->second->stopped_by_pm = true;
+    ::kill(pid, SIGQUIT);
+  }
+  int spawned = 0;
+  for (int i = 0; i < decision.spawn && pool.backoff.maySpawn(now_us); ++i) {
+    if (!spawn(pool, false)) break;
+    ++spawned;
+  }
+  if (spawned > 0 && pool.config.pm != config::PoolConfig::Pm::Static) {
+    log::debug("[pool {}] {} child(ren) have been created dynamically", pool.name(), spawned);
+  }
+}
+
+void Master::onConnectionsWaiting(Pool& pool) {
+  if (state_ != MasterState::Normal) return;
+  int64_t now = scoreboard::nowMicros();
+  apply(pool, onDemand(pool.pm_settings, poolView(pool, now), pool.pm_state), now);
 }
 
 bool Master::spawn(Pool& pool, bool startup) {
   int process_max = config_.global.process_max;
   if (process_max > 0 && childCount() >= static_cast<size_t>(process_max)) {
-    log::warning("The maximum number of processes has been reached. Please review your "
-                 "configuration and consider raising 'process.max'");
+    log::warning(
+        "The maximum number of processes has been reached. Please review your "
+        "configuration and consider raising 'process.max'");
     return false;
   }
   int slot = pool.scoreboard->claimSlot(-1);
@@ -231,12 +290,10 @@ bool Master::spawn(Pool& pool, bool startup) {
     child->stdout_log = std::make_unique<WorkerOutput>(pool.name(), pid, "stdout", decorate, limit);
     child->stderr_log = std::make_unique<WorkerOutput>(pool.name(), pid, "stderr", decorate, limit);
     Pool* pool_ptr = &pool;
-    loop_.add(stdout_pipe[0], EPOLLIN, [this, pool_ptr, pid](uint32_t) {
-      onChildOutput(*pool_ptr, pid, false);
-    });
-    loop_.add(stderr_pipe[0], EPOLLIN, [this, pool_ptr, pid](uint32_t) {
-      onChildOutput(*pool_ptr, pid, true);
-    });
+    loop_.add(stdout_pipe[0], EPOLLIN,
+              [this, pool_ptr, pid](uint32_t) { onChildOutput(*pool_ptr, pid, false); });
+    loop_.add(stderr_pipe[0], EPOLLIN,
+              [this, pool_ptr, pid](uint32_t) { onChildOutput(*pool_ptr, pid, true); });
   }
   pool.children[pid] = std::move(child);
   if (startup) {
@@ -296,7 +353,13 @@ void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd) {
   worker_options.pool_name = pool.name();
   worker_options.scoreboard = pool.scoreboard.get();
   worker_options.slot = slot;
-  worker_options.max_requests = static_cast<unsigned long>(pool.config.pm_max_requests);
+  // Each lifetime its own limit (seeded by our pid), so a pool does not recycle at once.
+  auto max_requests = static_cast<unsigned long>(pool.config.pm_max_requests);
+  unsigned long jitter = pool.config.pm_max_requests_jitter >= 0
+                             ? static_cast<unsigned long>(pool.config.pm_max_requests_jitter)
+                             : defaultMaxRequestsJitter(max_requests);
+  worker_options.max_requests =
+      maxRequestsFor(max_requests, jitter, static_cast<uint64_t>(::getpid()));
   worker_options.server_values = {pool.config.pm_max_children, pool.config.pm_max_children};
   int code = worker::serve(source, worker_options);
   php::shutdown();
@@ -394,19 +457,54 @@ void Master::buryChild(Pool& pool, pid_t pid, int status) {
   }
   pool.scoreboard->releaseSlot(child->slot);
 
-  int64_t lived_us = scoreboard::nowMicros() - child->started_us;
+  int64_t now = scoreboard::nowMicros();
+  int64_t lived_us = now - child->started_us;
+  if (child->stopped_by_pm) {
+    log::debug(
+        "[pool {}] child {} has been killed by the process management after {}.{:06d} "
+        "seconds from start",
+        pool.name(), pid, lived_us / 1000000, static_cast<int>(lived_us % 1000000));
+    return;
+  }
   log::Level level = exitedCleanly(status) ? log::Level::Notice : log::Level::Warning;
   if (state_ != MasterState::Normal) level = log::Level::Debug;
   log::log(level, "[pool {}] child {} exited {} after {}.{:06d} seconds from start", pool.name(),
            pid, describeExit(status), lived_us / 1000000, static_cast<int>(lived_us % 1000000));
 
   if (state_ != MasterState::Normal) return;
-  if (!exitedCleanly(status) && lived_us < kFastCrashMicros) {
-    // Dying right after start usually means it will die again: wait for the next tick.
+  if (WIFSIGNALED(status) && emergency_.onChildDeath(WTERMSIG(status), now)) {
+    log::warning("{}", emergency_.message());
+    log::notice("Reloading in progress ...");
+    requestState(MasterState::Reloading);
+    return;
+  }
+  // A crash loop must not spin: the back-off delays the replacement.
+  BackoffVerdict verdict = pool.backoff.onExit(!exitedCleanly(status), lived_us, now);
+  if (verdict.log) {
+    log::warning("{}", backoffMessage(pool.name(), pid, describeExit(status), verdict.delay_us));
+  }
+  if (verdict.delay_us > 0 || !pool.backoff.maySpawn(now)) {
     pool.deferred_spawns++;
     return;
   }
   spawn(pool, false);
+}
+
+void Master::spawnDeferred(int64_t now_us) {
+  for (auto& pool : pools_) {
+    while (pool->deferred_spawns > 0 && pool->backoff.maySpawn(now_us)) {
+      pool->deferred_spawns--;
+      if (!spawn(*pool, false)) break;
+    }
+  }
+}
+
+int64_t Master::nextDeferredSpawnUs() const {
+  int64_t next = INT64_MAX;
+  for (const auto& pool : pools_) {
+    if (pool->deferred_spawns > 0) next = std::min(next, pool->backoff.nextSpawnUs());
+  }
+  return next;
 }
 
 void Master::updateScoreboards() {
@@ -416,10 +514,8 @@ void Master::updateScoreboards() {
       if (pool->scoreboard->stage(child->slot) != cgi::Stage::Idle) ++active;
     }
     pool->scoreboard->noteActive(active);
-    if (!pool->address.isUnix()) {
-      if (auto queue = net::tcpListenQueue(pool->listener.get())) {
-        pool->scoreboard->setListenQueue(queue->depth, queue->limit);
-      }
+    if (auto queue = net::listenQueue(pool->listener.get(), pool->address.isUnix())) {
+      pool->scoreboard->setListenQueue(queue->depth, queue->limit);
     }
   }
 }
@@ -444,9 +540,9 @@ void Master::checkRequestTimeouts() {
       auto stage = static_cast<cgi::Stage>(slot.stage);
       // Reading headers is not counted: unlike PHP-FPM (bug 78405), a worker waiting on
       // an idle kept-alive connection is not "running a request".
-      bool counted = stage == cgi::Stage::GettingRequestInfo || stage == cgi::Stage::Running ||
-                     (pool->config.request_terminate_timeout_track_finished &&
-                      stage == cgi::Stage::Finishing);
+      bool counted =
+          stage == cgi::Stage::GettingRequestInfo || stage == cgi::Stage::Running ||
+          (pool->config.request_terminate_timeout_track_finished && stage == cgi::Stage::Finishing);
       if (!counted || slot.request_started_us == 0) continue;
       int64_t elapsed = now - slot.request_started_us;
       if (elapsed < int64_t{timeout} * 1000000) continue;
@@ -468,8 +564,7 @@ void Master::applyGlobalLimits() {
     rlimit limit{static_cast<rlim_t>(*global.rlimit_files),
                  static_cast<rlim_t>(*global.rlimit_files)};
     if (::setrlimit(RLIMIT_NOFILE, &limit) < 0) {
-      log::sysError(log::Level::Warning, "failed to set rlimit_files to {}",
-                    *global.rlimit_files);
+      log::sysError(log::Level::Warning, "failed to set rlimit_files to {}", *global.rlimit_files);
     }
   }
   if (global.rlimit_core) {
@@ -480,8 +575,7 @@ void Master::applyGlobalLimits() {
       log::sysError(log::Level::Warning, "failed to set rlimit_core");
     }
   }
-  if (global.process_priority &&
-      ::setpriority(PRIO_PROCESS, 0, *global.process_priority) < 0) {
+  if (global.process_priority && ::setpriority(PRIO_PROCESS, 0, *global.process_priority) < 0) {
     log::sysError(log::Level::Warning, "Unable to set priority for the master process");
   }
 }
@@ -489,12 +583,15 @@ void Master::applyGlobalLimits() {
 void Master::maintenance() {
   updateScoreboards();
   if (state_ != MasterState::Normal) return;
+  int64_t now = scoreboard::nowMicros();
+  spawnDeferred(now);
   for (auto& pool : pools_) {
-    int missing = pool->wantedChildren() - static_cast<int>(pool->children.size());
-    for (int i = 0; i < missing; ++i) {
-      if (!spawn(*pool, false)) break;
-    }
-    pool->deferred_spawns = 0;
+    // Deferred replacements count as running, so the tick does not refill around the
+    // back-off.
+    PoolView view = poolView(*pool, now);
+    for (int i = 0; i < pool->deferred_spawns; ++i)
+      view.workers.push_back(WorkerView{0, false, now, now, false});
+    apply(*pool, onTick(pool->pm_settings, view, pool->pm_state), now);
   }
 }
 
@@ -558,7 +655,8 @@ void Master::execForReload() {
   }
   ::setenv(net::kInheritedSocketsEnv, net::formatInheritedSockets(sockets).c_str(), 1);
   std::string shown;
-  for (const auto& arg : options_.argv) shown += fmt::format("{}\"{}\"", shown.empty() ? "" : ", ", arg);
+  for (const auto& arg : options_.argv)
+    shown += fmt::format("{}\"{}\"", shown.empty() ? "" : ", ", arg);
   log::notice("reloading: execvp(\"{}\", {{{}}})", options_.argv[0], shown);
   std::vector<char*> argv;
   for (auto& arg : options_.argv) argv.push_back(arg.data());
@@ -621,6 +719,7 @@ int Master::run() {
     int64_t deadline = next_tick_us_;
     if (escalation_pending_) deadline = std::min(deadline, next_escalation_us_);
     if (timeout_heartbeat > 0) deadline = std::min(deadline, next_timeout_check_us_);
+    if (state_ == MasterState::Normal) deadline = std::min(deadline, nextDeferredSpawnUs());
     if (systemd_.enabled() && systemd_.intervalMicros() > 0) {
       deadline = std::min(deadline, next_systemd_us_);
     }
@@ -633,6 +732,7 @@ int Master::run() {
       next_tick_us_ = now + kTickMicros;
     }
     if (escalation_pending_ && now >= next_escalation_us_) sendEscalation();
+    if (state_ == MasterState::Normal && now >= nextDeferredSpawnUs()) spawnDeferred(now);
     if (systemd_.enabled() && systemd_.intervalMicros() > 0 && now >= next_systemd_us_) {
       systemd_.heartbeat(processCounts(), now);
       next_systemd_us_ = now + systemd_.intervalMicros();

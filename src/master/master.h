@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "master/emergency_restart.h"
 #include "master/event_loop.h"
 #include "master/pool.h"
 #include "master/process_ctl.h"
@@ -50,6 +51,14 @@ class Master {
   void buryChild(Pool& pool, pid_t pid, int status);
   void onChildOutput(Pool& pool, pid_t pid, bool is_stderr);
   void maintenance();
+  /// The process manager: what the pool looks like now, and carrying out a decision.
+  PoolView poolView(const Pool& pool, int64_t now_us) const;
+  void apply(Pool& pool, const PmDecision& decision, int64_t now_us);
+  /// An ondemand pool's socket became readable.
+  void onConnectionsWaiting(Pool& pool);
+  /// Replacements the crash-loop back-off held back.
+  void spawnDeferred(int64_t now_us);
+  int64_t nextDeferredSpawnUs() const;
   /// The 1-s scoreboard refresh PHP-FPM does: busiest moment, listen queue.
   void updateScoreboards();
   /// request_terminate_timeout: SIGTERM to a worker whose request ran too long.
@@ -83,6 +92,7 @@ class Master {
   int64_t next_tick_us_ = 0;
   int64_t next_timeout_check_us_ = 0;
   SystemdNotifier systemd_{0};
+  EmergencyRestart emergency_{0, 0};
   int64_t next_systemd_us_ = 0;
   bool running_ = true;
   int exit_code_ = 0;

@@ -10,6 +10,8 @@
 
 #include "common/unique_fd.h"
 #include "config/config.h"
+#include "master/pm_policy.h"
+#include "master/spawn_backoff.h"
 #include "master/worker_output.h"
 #include "net/allowed_clients.h"
 #include "net/listen_address.h"
@@ -27,6 +29,8 @@ struct Child {
   bool startup = false;  // spawned at start-up (logged at DEBUG, not NOTICE)
   /// request_started_us of the request this child was terminated for (logged once).
   int64_t terminated_request_us = 0;
+  /// Sent SIGQUIT by the process manager (idle surplus): not replaced when it exits.
+  bool stopped_by_pm = false;
   UniqueFd stdout_pipe;
   UniqueFd stderr_pipe;
   std::unique_ptr<WorkerOutput> stdout_log;
@@ -41,12 +45,13 @@ struct Pool {
   php::PoolPhpSettings php;
   std::unique_ptr<scoreboard::Scoreboard> scoreboard;
   std::map<pid_t, std::unique_ptr<Child>> children;
-  /// Children to start at the next maintenance tick (respawns held back after a fast
-  /// crash, so a worker that dies at start-up cannot make the master spin).
+  /// Replacements held back by the crash-loop back-off, forked when it allows.
   int deferred_spawns = 0;
+  PoolSettings pm_settings;
+  PmState pm_state;
+  SpawnBackoff backoff;
 
   const std::string& name() const { return config.name; }
-  int wantedChildren() const { return config.pm_max_children; }
 };
 
 }  // namespace fpmd::master

@@ -16,4 +16,12 @@ struct ListenQueue {
 /// tcpi_sacked (backlog). nullopt when the socket is not TCP or the kernel won't say.
 std::optional<ListenQueue> tcpListenQueue(int fd);
 
+/// Unix listeners, which PHP-FPM always reports as 0 (php-src#9943): asks the kernel
+/// through NETLINK_SOCK_DIAG (UNIX_DIAG_RQLEN: queued connections and the backlog) for
+/// the socket with fd's inode. nullopt when the kernel won't say.
+std::optional<ListenQueue> unixListenQueue(int fd);
+
+/// Whichever of the two applies to fd.
+std::optional<ListenQueue> listenQueue(int fd, bool is_unix);
+
 }  // namespace fpmd::net
