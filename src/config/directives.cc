@@ -192,10 +192,10 @@ constexpr Directive<PoolConfig> kPool[] = {
     {"pm.max_requests", kOther, setInteger<&P::pm_max_requests>, true},
     // fpmd's own (not in PHP-FPM, so not in the -tt dump either).
     {"pm.max_requests_jitter", kOther, setInteger<&P::pm_max_requests_jitter>, true},
-    {"pm.status_path", kStr, setString<&P::pm_status_path>, false},
+    {"pm.status_path", kStr, setString<&P::pm_status_path>, true},
     {"pm.status_listen", kStr, setString<&P::pm_status_listen>, false},
-    {"ping.path", kStr, setString<&P::ping_path>, false},
-    {"ping.response", kStr, setString<&P::ping_response>, false},
+    {"ping.path", kStr, setString<&P::ping_path>, true},
+    {"ping.response", kStr, setString<&P::ping_response>, true},
     {"access.log", kStr, setString<&P::access_log>, false},
     {"access.format", kStr, setString<&P::access_format>, false},
     {"slowlog", kStr, setString<&P::slowlog>, false},

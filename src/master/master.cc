@@ -361,6 +361,9 @@ void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd) {
   worker_options.max_requests =
       maxRequestsFor(max_requests, jitter, static_cast<uint64_t>(::getpid()));
   worker_options.server_values = {pool.config.pm_max_children, pool.config.pm_max_children};
+  worker_options.status_path = pool.config.pm_status_path;
+  worker_options.ping_path = pool.config.ping_path;
+  worker_options.ping_response = pool.config.ping_response;
   int code = worker::serve(source, worker_options);
   php::shutdown();
   ::_exit(code);

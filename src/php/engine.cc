@@ -260,6 +260,16 @@ bool workerInit(const PoolPhpSettings& settings) {
   return true;
 }
 
+ResponseDefaults responseDefaults() {
+  ResponseDefaults defaults;
+  if (PG(expose_php)) defaults.powered_by = "PHP/" PHP_VERSION;
+  const char* charset = INI_STR("default_charset");
+  defaults.default_charset = charset ? charset : "";
+  const char* mimetype = INI_STR("default_mimetype");
+  defaults.default_mimetype = mimetype && *mimetype ? mimetype : "text/html";
+  return defaults;
+}
+
 RequestOutcome execute(cgi::Request& request) {
   ActiveRequest active;
   active.request = &request;

@@ -65,6 +65,17 @@ bool workerInit(const PoolPhpSettings& settings);
 /// the response to request.sink and finishes it.
 RequestOutcome execute(cgi::Request& request);
 
+/// What PHP would put on a response it did not shape itself: X-Powered-By (expose_php),
+/// the charset added to text types (default_charset) and the default content type
+/// (default_mimetype). For the answers a worker gives without running a script (status,
+/// ping), which PHP-FPM sends through PHP's header machinery.
+struct ResponseDefaults {
+  std::string powered_by;  // "PHP/8.2.x", or empty when expose_php is off
+  std::string default_charset;
+  std::string default_mimetype;
+};
+ResponseDefaults responseDefaults();
+
 /// `fpmd -v`: "PHP 8.2.x (fpm-fcgi) (built: …)" and the copyright lines.
 std::string versionText();
 /// `fpmd -m`: prints "[PHP Modules]" … "[Zend Modules]" … to stdout. Returns exit code.

@@ -8,8 +8,9 @@
 #include <memory>
 
 #include "log/log.h"
-#include "scoreboard/pool_status.h"
 #include "php/engine.h"
+#include "scoreboard/pool_status.h"
+#include "worker/status_page.h"
 #include "worker/stop_flag.h"
 
 namespace fpmd::worker {
@@ -71,13 +72,44 @@ void closeGracefully(int fd) {
   }
 }
 
+/// pm.status_path and ping.path: PHP-FPM matches SCRIPT_NAME exactly, ping first, and
+/// answers from the worker that took the request.
+bool answerBuiltinPage(const WorkerOptions& options, cgi::Request& request,
+                       const scoreboard::ScoreboardStatusSource* status_source) {
+  std::string_view script_name = request.params.get("SCRIPT_NAME");
+  bool ping = !options.ping_path.empty() && script_name == options.ping_path;
+  bool status = !ping && !options.status_path.empty() && script_name == options.status_path;
+  if (!ping && !status) return false;
+  if (request.observer != nullptr) request.observer->onStage(cgi::Stage::Running);
+  php::ResponseDefaults defaults = php::responseDefaults();
+  AnswerOptions answer_options;
+  answer_options.head_only = request.params.get("REQUEST_METHOD") == "HEAD";
+  answer_options.powered_by = defaults.powered_by;
+  answer_options.default_charset = defaults.default_charset;
+  answer_options.default_mimetype = defaults.default_mimetype;
+  HttpAnswer answer;
+  if (ping) {
+    answer = renderPing(options.ping_response, answer_options);
+  } else if (auto pool = status_source ? status_source->poolStatus() : std::nullopt) {
+    answer =
+        renderStatus(*pool, parseStatusQuery(request.params.get("QUERY_STRING")), answer_options);
+  } else {
+    answer = renderStatusError(answer_options);
+  }
+  request.sink->writeOut(toCgiResponse(answer));
+  request.sink->finish();
+  if (request.observer != nullptr) request.observer->onStage(cgi::Stage::Finishing);
+  return true;
+}
+
 }  // namespace
 
 int serve(ConnectionSource& source, const WorkerOptions& options) {
   scoreboard::Scoreboard* board = options.scoreboard;
   ScoreboardObserver observer(board, options.slot);
   std::unique_ptr<scoreboard::ScoreboardStatusSource> status_source;
-  if (board != nullptr) status_source = std::make_unique<scoreboard::ScoreboardStatusSource>(*board);
+  if (board != nullptr)
+    status_source = std::make_unique<scoreboard::ScoreboardStatusSource>(*board);
   unsigned long served = 0;
   cgi::Params params;
   bool recycle = false;
@@ -101,7 +133,10 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
       }
       cgi::Request request{std::move(params), &connection.body(), &connection.sink(), &observer,
                            status_source.get()};
-      php::RequestOutcome outcome = php::execute(request);
+      php::RequestOutcome outcome;
+      if (!answerBuiltinPage(options, request, status_source.get())) {
+        outcome = php::execute(request);
+      }
       params = std::move(request.params);
       if (board != nullptr) {
         board->endRequest(options.slot, scoreboard::nowMicros(), outcome.memory_peak,

@@ -19,6 +19,10 @@ struct WorkerOptions {
   /// pm.max_requests: exit after this many requests (0: never).
   unsigned long max_requests = 0;
   fastcgi::ServerValues server_values{};
+  /// pm.status_path, ping.path, ping.response: answered by the worker, without PHP.
+  std::string status_path;
+  std::string ping_path;
+  std::string ping_response = "pong";
 };
 
 /// Serves until stopped or recycled. Returns the process exit code.

@@ -1,0 +1,77 @@
+"""The status and ping pages of php-fpm8.2 and fpmd side by side: same headers, same
+fields in the same order in every format. Numbers (pids, times, counters) are masked;
+everything else must match byte for byte."""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from lib import cgi, servers
+
+POOL = {"pm": "static", "pm.max_children": "2", "pm.status_path": "/status",
+        "ping.path": "/ping", "ping.response": "pong-peer"}
+NUMBER = re.compile(rb"\d+(\.\d+)?")
+FORMATS = ["", "json", "xml", "html", "openmetrics", "full", "json&full", "xml&full",
+           "html&full", "openmetrics&full"]
+
+
+@pytest.fixture(scope="module")
+def pair(php_fpm_bin, tmp_path_factory):
+    cand, why = servers.fpmd_binary()
+    if cand is None:
+        pytest.skip(why)
+    docroot = tmp_path_factory.mktemp("status-www")
+    started = []
+    try:
+        for binary in (php_fpm_bin, cand):
+            started.append(servers.FpmProcess(binary, pool=POOL).start())
+        for server in started:
+            server.wait_for_children(2)
+        yield started, docroot
+    finally:
+        for server in started:
+            server.stop(check=False)
+
+
+def fetch(server, docroot, path, query="", method="GET"):
+    params = cgi.cgi_params(path + (f"?{query}" if query else ""), docroot, method=method)
+    return server.request(params)
+
+
+def masked(resp):
+    head = [(n, NUMBER.sub(b"N", v.encode()).decode()) for n, v in resp.headers]
+    return resp.status, head, NUMBER.sub(b"N", resp.body)
+
+
+@pytest.mark.parametrize("query", FORMATS)
+def test_status_formats_match(pair, query):
+    (ref, cand), docroot = pair
+    answers = [fetch(server, docroot, "/status", query) for server in (ref, cand)]
+    assert answers[0].status == 200
+    assert masked(answers[0]) == masked(answers[1])
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_ping_matches(pair, method):
+    (ref, cand), docroot = pair
+    answers = [fetch(server, docroot, "/ping", method=method) for server in (ref, cand)]
+    assert answers[0].body == (b"pong-peer" if method == "GET" else b"")
+    assert (answers[1].status, answers[1].headers, answers[1].body) == \
+        (answers[0].status, answers[0].headers, answers[0].body)
+
+
+def test_status_values_parse_and_move(pair):
+    """fpmd's numbers are real: JSON and XML parse, and the counters move."""
+    (_, cand), docroot = pair
+    before = json.loads(fetch(cand, docroot, "/status", "json").body)
+    fetch(cand, docroot, "/ping")
+    after = json.loads(fetch(cand, docroot, "/status", "json&full").body)
+    assert after["accepted conn"] >= before["accepted conn"] + 2
+    assert after["total processes"] == 2
+    assert sorted(p["pid"] for p in after["processes"]) == sorted(cand.children())
+    states = sorted(p["state"] for p in after["processes"])
+    assert states == ["Idle", "Running"]
+    root = ET.fromstring(fetch(cand, docroot, "/status", "xml").body)
+    assert root.find("pool").text == "www"
