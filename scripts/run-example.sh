@@ -5,6 +5,7 @@ set -euo pipefail
 fpmd=$(realpath "${1:-build/fpmd}")
 repo=$(cd "$(dirname "$0")/.." && pwd)
 dir=${FPMD_EXAMPLE_DIR:-/tmp/fpmd-example}
+port=${FPMD_EXAMPLE_PORT:-8080}
 export FPMD_EXAMPLE_DIR=$dir
 
 mkdir -p "$dir"
@@ -13,7 +14,8 @@ rm -rf "$dir/www"
 cp -r "$repo/examples/www" "$dir/www"
 chmod -R a+rX "$dir/www"
 chmod 755 "$dir"
-sed -e "s|@DIR@|$dir|g" -e "s|@WWW@|$dir/www|g" "$repo/examples/nginx.conf" > "$dir/nginx.conf"
+sed -e "s|@DIR@|$dir|g" -e "s|@WWW@|$dir/www|g" -e "s|@PORT@|$port|g" \
+  "$repo/examples/nginx.conf" > "$dir/nginx.conf"
 
 fpmd_pid=""
 nginx_pid=""
@@ -38,5 +40,5 @@ done
 nginx -e "$dir/nginx-error.log" -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' &
 nginx_pid=$!
 
-echo "fpmd (pid $fpmd_pid) and nginx (pid $nginx_pid) serve http://127.0.0.1:8080/ — Ctrl-C stops both"
+echo "fpmd (pid $fpmd_pid) and nginx (pid $nginx_pid) serve http://127.0.0.1:$port/ — Ctrl-C stops both"
 wait "$fpmd_pid" "$nginx_pid" || true
