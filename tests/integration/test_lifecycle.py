@@ -324,3 +324,22 @@ pm.max_children = 2
         fpm.wait_for_children(3)
         fpm.wait_for_log(r"WARNING: The maximum number of processes has been reached\. Please "
                          r"review your configuration and consider raising 'process\.max'")
+
+
+def test_opcache_is_shared_by_the_workers(fpmd_bin, docroot):
+    """A script compiled by one worker is a cache hit in another: opcache's shared
+    memory is set up once in the master, before the workers are forked."""
+    (docroot / "cached.php").write_text(
+        "<?php $s = opcache_get_status(true)['scripts'][__FILE__] ?? null;"
+        "echo getmypid(), ' ', $s ? $s['hits'] : -1;")
+    with FpmProcess(fpmd_bin, pool={"pm.max_children": "2"},
+                    ini_overrides={"opcache.file_update_protection": "0"}) as fpm:
+        fpm.wait_for_children(2)
+        params = cgi.cgi_params("/cached.php", docroot)
+        with fpm.connection() as first:
+            pid_a, _ = first.request(params, keep_conn=True).text.split()
+            # The kept connection holds worker A, so this one goes to worker B.
+            with fpm.connection() as second:
+                pid_b, hits = second.request(params, keep_conn=True).text.split()
+        assert pid_a != pid_b
+        assert int(hits) >= 1  # B found A's compiled script in the shared cache
