@@ -60,6 +60,9 @@ class Connection {
   bool reusable() const;
   /// Reads and drops the rest of the current request's stdin; false if that failed.
   bool drainBody();
+  /// Bytes already read from the socket and not yet consumed (a next request, or part
+  /// of one). Such a connection cannot be handed to another process as it is.
+  bool hasBufferedInput() const { return in_pos_ < in_end_ || !parser_.atBoundary(); }
 
   /// Output is written once this much is buffered.
   static constexpr size_t kFlushThreshold = 64 * 1024;

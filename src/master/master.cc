@@ -18,6 +18,7 @@
 
 #include "log/log.h"
 #include "master/recycle_jitter.h"
+#include "net/fd_passing.h"
 #include "net/listen_queue.h"
 #include "net/listener.h"
 #include "php/engine.h"
@@ -158,6 +159,14 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
       if (!applied) return makeError(applied.error());
     }
     pool->pm_settings = poolSettings(pool_config);
+    if (!net::makeFdChannel(pool->handback_master, pool->handback_worker) ||
+        !net::makeFdChannel(pool->dispatch_master, pool->dispatch_worker)) {
+      return makeError(
+          fmt::format("[pool {}] socketpair() failed: {}", pool_config.name, std::strerror(errno)));
+    }
+    // Workers wait on the listening socket and the dispatch channel together (epoll), so
+    // their accept() must not block.
+    ::fcntl(pool->listener.get(), F_SETFL, ::fcntl(pool->listener.get(), F_GETFL) | O_NONBLOCK);
     pool->php = phpSettingsFor(pool_config);
     pool->scoreboard = std::make_unique<scoreboard::Scoreboard>(
         static_cast<size_t>(pool_config.pm_max_children), pool_config.name,
@@ -169,6 +178,9 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
 
 void Master::startPools() {
   for (auto& pool : pools_) {
+    Pool* handback_pool = pool.get();
+    loop_.add(pool->handback_master.get(), EPOLLIN,
+              [this, handback_pool](uint32_t) { onHandback(*handback_pool); });
     for (int i = 0; i < initialChildren(pool->pm_settings); ++i) {
       if (!spawn(*pool, true)) break;
     }
@@ -307,8 +319,16 @@ bool Master::spawn(Pool& pool, bool startup) {
 void Master::closeMasterFdsInChild(const Pool& own_pool) {
   ::close(signals_.fd());
   ::close(loop_.fd());
+  for (const auto& [fd, held] : held_) ::close(fd);
+  for (const auto& held : pending_dispatch_) ::close(held.fd.get());
   for (const auto& pool : pools_) {
-    if (pool.get() != &own_pool) ::close(pool->listener.get());
+    ::close(pool->handback_master.get());
+    ::close(pool->dispatch_master.get());
+    if (pool.get() != &own_pool) {
+      ::close(pool->listener.get());
+      ::close(pool->handback_worker.get());
+      ::close(pool->dispatch_worker.get());
+    }
     for (const auto& [pid, child] : pool->children) {
       if (child->stdout_pipe) ::close(child->stdout_pipe.get());
       if (child->stderr_pipe) ::close(child->stderr_pipe.get());
@@ -348,7 +368,7 @@ void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd) {
   worker::installStopHandler(listen_fd);
   if (!php::workerInit(pool.php)) ::_exit(70);
 
-  worker::ListenSource source(listen_fd, pool.allowed);
+  worker::PoolSource source(listen_fd, pool.dispatch_worker.get(), pool.allowed);
   worker::WorkerOptions worker_options;
   worker_options.pool_name = pool.name();
   worker_options.scoreboard = pool.scoreboard.get();
@@ -361,6 +381,7 @@ void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd) {
   worker_options.max_requests =
       maxRequestsFor(max_requests, jitter, static_cast<uint64_t>(::getpid()));
   worker_options.server_values = {pool.config.pm_max_children, pool.config.pm_max_children};
+  worker_options.handback_fd = pool.handback_worker.get();
   worker_options.status_path = pool.config.pm_status_path;
   worker_options.ping_path = pool.config.ping_path;
   worker_options.ping_response = pool.config.ping_response;
@@ -493,6 +514,120 @@ void Master::buryChild(Pool& pool, pid_t pid, int status) {
   spawn(pool, false);
 }
 
+void Master::onHandback(Pool& pool) {
+  for (;;) {
+    UniqueFd fd = net::receiveFd(pool.handback_master.get());
+    if (!fd) return;
+    hold(pool, std::move(fd));
+  }
+}
+
+void Master::hold(Pool& pool, UniqueFd fd) {
+  int raw = fd.get();
+  held_[raw] = HeldConnection{std::move(fd), &pool};
+  loop_.add(raw, EPOLLIN | EPOLLRDHUP, [this, raw](uint32_t) { onHeldReadable(raw); });
+}
+
+void Master::onHeldReadable(int fd) {
+  auto it = held_.find(fd);
+  if (it == held_.end()) return;
+  loop_.remove(fd);
+  HeldConnection held = std::move(it->second);
+  held_.erase(it);
+  char byte;
+  ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;  // closed: drop it
+  if (n < 0) {  // spurious wake-up: keep holding it
+    held_[fd] = std::move(held);
+    loop_.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](uint32_t) { onHeldReadable(fd); });
+    return;
+  }
+  Pool& pool = *held.pool;
+  if (state_ != MasterState::Normal) {
+    // A request waits on it but the workers are leaving: a reload carries it to the next
+    // master; a stop closes it with everything else.
+    pending_dispatch_.push_back(std::move(held));
+    return;
+  }
+  if (!net::sendFd(pool.dispatch_master.get(), fd)) {
+    log::sysError(log::Level::Warning,
+                  "[pool {}] cannot hand a kept-alive connection to a worker yet", pool.name());
+    pending_dispatch_.push_back(std::move(held));
+    return;
+  }
+  // The connection is now queued for the pool's workers, like one in the listen queue:
+  // make sure one exists to take it (ondemand may have none).
+  if (state_ == MasterState::Normal && pool.config.pm != config::PoolConfig::Pm::Static) {
+    int64_t now = scoreboard::nowMicros();
+    PoolView view = poolView(pool, now);
+    view.queued = std::max(view.queued, 0) + 1;
+    apply(pool, onDemand(pool.pm_settings, view, pool.pm_state), now);
+  }
+}
+
+void Master::dispatchPending() {
+  if (state_ != MasterState::Normal) return;
+  std::vector<HeldConnection> waiting = std::move(pending_dispatch_);
+  pending_dispatch_.clear();
+  for (auto& held : waiting) {
+    if (!net::sendFd(held.pool->dispatch_master.get(), held.fd.get())) {
+      pending_dispatch_.push_back(std::move(held));
+    }
+  }
+}
+
+void Master::closeHeldConnections() {
+  for (auto& [fd, held] : held_) loop_.remove(fd);
+  held_.clear();
+  pending_dispatch_.clear();
+}
+
+std::string Master::carryConnections() {
+  std::map<std::string, std::vector<int>> kept;
+  auto keep = [&kept](const Pool& pool, int fd) {
+    ::fcntl(fd, F_SETFD, 0);  // survive execv
+    kept[pool.name()].push_back(fd);
+  };
+  for (auto& pool : pools_) {
+    // Connections sent to the workers but not taken before they left: take them back.
+    while (UniqueFd fd = net::receiveFd(pool->dispatch_worker.get())) {
+      keep(*pool, fd.release());
+    }
+  }
+  for (auto& [fd, held] : held_) keep(*held.pool, held.fd.release());
+  for (auto& held : pending_dispatch_) keep(*held.pool, held.fd.release());
+  held_.clear();
+  pending_dispatch_.clear();
+  return net::formatKeptConnections(kept);
+}
+
+void Master::adoptKeptConnections() {
+  const char* value = std::getenv(net::kKeptConnectionsEnv);
+  if (value == nullptr) return;
+  auto kept = net::parseKeptConnections(value);
+  ::unsetenv(net::kKeptConnectionsEnv);
+  size_t adopted = 0;
+  for (auto& [name, fds] : kept) {
+    Pool* owner = nullptr;
+    for (auto& pool : pools_) {
+      if (pool->name() == name) owner = pool.get();
+    }
+    for (int fd : fds) {
+      int type = 0;
+      socklen_t len = sizeof(type);
+      if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0) continue;
+      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+      if (owner == nullptr) {
+        ::close(fd);  // its pool is gone from the new config
+        continue;
+      }
+      hold(*owner, UniqueFd(fd));
+      ++adopted;
+    }
+  }
+  if (adopted > 0) log::debug("kept {} web server connection(s) across the reload", adopted);
+}
+
 void Master::spawnDeferred(int64_t now_us) {
   for (auto& pool : pools_) {
     while (pool->deferred_spawns > 0 && pool->backoff.maySpawn(now_us)) {
@@ -585,6 +720,7 @@ void Master::applyGlobalLimits() {
 
 void Master::maintenance() {
   updateScoreboards();
+  if (!pending_dispatch_.empty()) dispatchPending();
   if (state_ != MasterState::Normal) return;
   int64_t now = scoreboard::nowMicros();
   spawnDeferred(now);
@@ -603,6 +739,8 @@ void Master::requestState(MasterState requested) {
   if (!next) return;
   state_ = *next;
   log::debug("switching to '{}' state", stateName(state_));
+  // A reload carries kept-alive connections to the next master; a stop closes them.
+  if (state_ != MasterState::Reloading) closeHeldConnections();
   escalation_step_ = 0;
   sendEscalation();
 }
@@ -657,6 +795,8 @@ void Master::execForReload() {
     sockets[pool->address.key()] = fd;
   }
   ::setenv(net::kInheritedSocketsEnv, net::formatInheritedSockets(sockets).c_str(), 1);
+  std::string kept = carryConnections();
+  if (!kept.empty()) ::setenv(net::kKeptConnectionsEnv, kept.c_str(), 1);
   std::string shown;
   for (const auto& arg : options_.argv)
     shown += fmt::format("{}\"{}\"", shown.empty() ? "" : ", ", arg);
@@ -708,6 +848,7 @@ int Master::run() {
   log::notice("fpm is running, pid {}", ::getpid());
   loop_.add(signals_.fd(), EPOLLIN, [this](uint32_t) { onSignals(); });
   startPools();
+  adoptKeptConnections();
   log::notice("ready to handle connections");
   notifyReady(true);
   systemd_.ready();

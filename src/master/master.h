@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,17 @@ class Master {
   void apply(Pool& pool, const PmDecision& decision, int64_t now_us);
   /// An ondemand pool's socket became readable.
   void onConnectionsWaiting(Pool& pool);
+  /// Keep-alive without pinning: connections workers gave back, held until the web
+  /// server sends the next request on them.
+  void onHandback(Pool& pool);
+  void hold(Pool& pool, UniqueFd fd);
+  /// Reload: the held and undelivered connections, made to survive execv, as the
+  /// FPMD_KEPT_CONNECTIONS value; the next master adopts them.
+  std::string carryConnections();
+  void adoptKeptConnections();
+  void onHeldReadable(int fd);
+  void dispatchPending();
+  void closeHeldConnections();
   /// Replacements the crash-loop back-off held back.
   void spawnDeferred(int64_t now_us);
   int64_t nextDeferredSpawnUs() const;
@@ -85,6 +97,13 @@ class Master {
   SignalChannel signals_;
   EventLoop loop_;
   std::vector<std::unique_ptr<Pool>> pools_;
+  struct HeldConnection {
+    UniqueFd fd;
+    Pool* pool;
+  };
+  std::map<int, HeldConnection> held_;
+  /// Readable held connections the dispatch channel had no room for (rare): retried.
+  std::vector<HeldConnection> pending_dispatch_;
   MasterState state_ = MasterState::Normal;
   int escalation_step_ = 0;
   int64_t next_escalation_us_ = 0;

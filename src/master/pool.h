@@ -47,6 +47,10 @@ struct Pool {
   std::map<pid_t, std::unique_ptr<Child>> children;
   /// Replacements held back by the crash-loop back-off, forked when it allows.
   int deferred_spawns = 0;
+  /// Keep-alive without pinning: workers give idle kept-alive connections back on
+  /// handback_*, the master passes them on through dispatch_* when they become readable.
+  UniqueFd handback_master, handback_worker;
+  UniqueFd dispatch_master, dispatch_worker;
   PoolSettings pm_settings;
   PmState pm_state;
   SpawnBackoff backoff;

@@ -41,6 +41,43 @@ std::string formatInheritedSockets(const std::map<std::string, int>& sockets) {
   return out;
 }
 
+std::map<std::string, std::vector<int>> parseKeptConnections(const std::string& value) {
+  std::map<std::string, std::vector<int>> kept;
+  size_t start = 0;
+  while (start < value.size()) {
+    size_t end = value.find(';', start);
+    if (end == std::string::npos) end = value.size();
+    std::string item = value.substr(start, end - start);
+    start = end + 1;
+    size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) continue;
+    std::vector<int>& fds = kept[item.substr(0, eq)];
+    size_t pos = eq + 1;
+    while (pos < item.size()) {
+      size_t comma = item.find(',', pos);
+      if (comma == std::string::npos) comma = item.size();
+      std::string text = item.substr(pos, comma - pos);
+      pos = comma + 1;
+      char* stop = nullptr;
+      long fd = std::strtol(text.c_str(), &stop, 10);
+      if (!text.empty() && *stop == '\0' && fd > 2 && fd < 1 << 20)
+        fds.push_back(static_cast<int>(fd));
+    }
+  }
+  return kept;
+}
+
+std::string formatKeptConnections(const std::map<std::string, std::vector<int>>& kept) {
+  std::string out;
+  for (const auto& [pool, fds] : kept) {
+    if (fds.empty()) continue;
+    if (!out.empty()) out += ';';
+    out += pool + '=';
+    for (size_t i = 0; i < fds.size(); ++i) out += fmt::format("{}{}", i ? "," : "", fds[i]);
+  }
+  return out;
+}
+
 InheritedSockets InheritedSockets::fromEnvironment() {
   InheritedSockets inherited;
   const char* value = std::getenv(kInheritedSocketsEnv);

@@ -5,12 +5,19 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "common/unique_fd.h"
 
 namespace fpmd::net {
 
 inline constexpr const char* kInheritedSocketsEnv = "FPM_SOCKETS";
+
+/// fpmd's own: kept-alive web-server connections carried across a reload, by pool name,
+/// so the web server does not see them close ("www=7,8;api=9").
+inline constexpr const char* kKeptConnectionsEnv = "FPMD_KEPT_CONNECTIONS";
+std::map<std::string, std::vector<int>> parseKeptConnections(const std::string& value);
+std::string formatKeptConnections(const std::map<std::string, std::vector<int>>& kept);
 
 /// Parses the variable's value; malformed items are skipped.
 std::map<std::string, int> parseInheritedSockets(const std::string& value);

@@ -9,9 +9,8 @@ namespace fpmd::net {
 namespace {
 
 bool allDigits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    return std::isdigit(c) != 0;
-  });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
 Result<int> parsePort(const std::string& text, const std::string& value) {
@@ -27,10 +26,14 @@ Result<int> parsePort(const std::string& text, const std::string& value) {
 
 std::string ListenAddress::key() const {
   switch (kind) {
-    case Kind::Unix: return path;
-    case Kind::Inet: return fmt::format("{}:{}", host.empty() ? "0.0.0.0" : host, port);
-    case Kind::Inet6: return fmt::format("[{}]:{}", host, port);
-    case Kind::AnyPort: return fmt::format("[::]:{}", port);
+    case Kind::Unix:
+      return path;
+    case Kind::Inet:
+      return fmt::format("{}:{}", host.empty() ? "0.0.0.0" : host, port);
+    case Kind::Inet6:
+      return fmt::format("[{}]:{}", host, port);
+    case Kind::AnyPort:
+      return fmt::format("[::]:{}", port);
   }
   return path;
 }

@@ -18,7 +18,9 @@
 namespace fpmd::net {
 namespace {
 
-std::string errnoText(int err) { return fmt::format("{} ({})", std::strerror(err), err); }
+std::string errnoText(int err) {
+  return fmt::format("{} ({})", std::strerror(err), err);
+}
 
 Error sysFailure(const std::string& what, const ListenAddress& address) {
   int err = errno;

@@ -2,41 +2,89 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 
 #include "log/log.h"
+#include "net/fd_passing.h"
 #include "worker/stop_flag.h"
 
 namespace fpmd::worker {
 
-IncomingConnection ListenSource::next() {
+PoolSource::PoolSource(int listen_fd, int dispatch_fd, net::AllowedClients allowed)
+    : listen_fd_(listen_fd),
+      dispatch_fd_(dispatch_fd),
+      allowed_(std::move(allowed)),
+      epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+  for (int fd : {listen_fd_, dispatch_fd_}) {
+    if (fd < 0) continue;
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLEXCLUSIVE;
+    event.data.fd = fd;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) < 0) {
+      log::sysError(log::Level::Error, "epoll_ctl(ADD) failed");
+    }
+  }
+}
+
+bool PoolSource::acceptOne(IncomingConnection& incoming) {
+  sockaddr_storage peer{};
+  socklen_t peer_len = sizeof(peer);
+  int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC);
+  if (fd < 0) return false;
+  incoming.fd.reset(fd);
+  const auto* address = reinterpret_cast<const sockaddr*>(&peer);
+  if (!allowed_.allows(address)) {
+    log::error("Connection disallowed: IP address '{}' has been dropped.",
+               net::peerAddressText(address));
+    incoming.fd.reset();
+    errno = ECONNABORTED;
+    return false;
+  }
+  if (address->sa_family == AF_INET || address->sa_family == AF_INET6) {
+    // Responses are written in one batch per flush; don't let Nagle hold the tail back.
+    int on = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+  }
+  return true;
+}
+
+IncomingConnection PoolSource::next() {
+  // A handed-over connection has a request waiting: look there first on every call, so
+  // a busy listening socket cannot starve it.
+  try_dispatch_ = dispatch_fd_ >= 0;
   for (;;) {
     if (stopRequested()) return {};
-    sockaddr_storage peer{};
-    socklen_t peer_len = sizeof(peer);
-    int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
+    IncomingConnection incoming;
+    if (try_dispatch_ && dispatch_fd_ >= 0) {
+      incoming.fd = net::receiveFd(dispatch_fd_);
+      if (incoming.fd) return incoming;
+      try_dispatch_ = false;  // empty (or another worker was faster)
+    }
+    if (try_accept_) {
+      if (acceptOne(incoming)) return incoming;
+      if (errno == ECONNABORTED || errno == EINTR) continue;
       // EINVAL: the graceful-stop handler replaced the listener with an unbound socket.
       if (stopRequested() || errno == EINVAL) return {};
-      log::sysError(log::Level::Error, "accept() failed");
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        log::sysError(log::Level::Error, "accept() failed");
+        return {};
+      }
+      try_accept_ = false;
+    }
+    epoll_event events[2];
+    int ready = ::epoll_wait(epoll_.get(), events, 2, -1);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      log::sysError(log::Level::Error, "epoll_wait() failed");
       return {};
     }
-    IncomingConnection incoming{UniqueFd(fd), {}};
-    const auto* address = reinterpret_cast<const sockaddr*>(&peer);
-    if (!allowed_.allows(address)) {
-      log::error("Connection disallowed: IP address '{}' has been dropped.",
-                 net::peerAddressText(address));
-      continue;
+    for (int i = 0; i < ready; ++i) {
+      if (events[i].data.fd == dispatch_fd_) try_dispatch_ = true;
+      if (events[i].data.fd == listen_fd_) try_accept_ = true;
     }
-    if (address->sa_family == AF_INET || address->sa_family == AF_INET6) {
-      // Responses are written in one batch per flush; don't let Nagle hold the tail back.
-      int on = 1;
-      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-    }
-    return incoming;
   }
 }
 

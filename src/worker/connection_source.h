@@ -1,9 +1,10 @@
 #pragma once
 
-// Where a worker's connections come from. Today: accept() on the pool's listening socket
-// (the fast path, as PHP-FPM). The master can later hand over connections it holds (idle
-// kept-alive ones, or ones it accepted while every worker was busy) through another
-// source that also passes bytes already read.
+// Where a worker's connections come from: accept() on the pool's listening socket (the
+// fast path, as PHP-FPM), and connections the master hands over. The master holds the
+// idle kept-alive connections workers give back (so keep-alive pins no worker) and
+// passes each one on, through the pool's dispatch channel, once the web server sends
+// its next request.
 
 #include <string>
 
@@ -25,16 +26,24 @@ class ConnectionSource {
   virtual IncomingConnection next() = 0;
 };
 
-/// accept() on a listening socket, dropping clients that listen.allowed_clients refuses.
-class ListenSource : public ConnectionSource {
+/// Waits on the pool's (non-blocking) listening socket and its dispatch channel at once,
+/// with EPOLLEXCLUSIVE so one arrival wakes one idle worker, not all of them. Handed-over
+/// connections come first: their request is already waiting.
+class PoolSource : public ConnectionSource {
  public:
-  ListenSource(int listen_fd, net::AllowedClients allowed)
-      : listen_fd_(listen_fd), allowed_(std::move(allowed)) {}
+  /// dispatch_fd: the workers' end of the dispatch channel, or -1.
+  PoolSource(int listen_fd, int dispatch_fd, net::AllowedClients allowed);
   IncomingConnection next() override;
 
  private:
+  bool acceptOne(IncomingConnection& incoming);
+
   int listen_fd_;
+  int dispatch_fd_;
   net::AllowedClients allowed_;
+  UniqueFd epoll_;
+  bool try_dispatch_ = true;
+  bool try_accept_ = true;
 };
 
 }  // namespace fpmd::worker

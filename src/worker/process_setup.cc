@@ -18,8 +18,8 @@ const std::string kRoot = "/";
 
 Error failed(const config::PoolConfig& pool, const std::string& call) {
   int err = errno;
-  return makeError(fmt::format("[pool {}] failed to {}: {} ({})", pool.name, call,
-                               std::strerror(err), err));
+  return makeError(
+      fmt::format("[pool {}] failed to {}: {} ({})", pool.name, call, std::strerror(err), err));
 }
 
 }  // namespace

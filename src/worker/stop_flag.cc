@@ -1,7 +1,7 @@
 #include "worker/stop_flag.h"
 
-#include <signal.h>
 #include <errno.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,6 +34,8 @@ void installStopHandler(int listen_fd) {
   ::sigaction(SIGQUIT, &action, nullptr);
 }
 
-bool stopRequested() { return g_stop != 0; }
+bool stopRequested() {
+  return g_stop != 0;
+}
 
 }  // namespace fpmd::worker

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "log/log.h"
+#include "net/fd_passing.h"
 #include "php/engine.h"
 #include "scoreboard/pool_status.h"
 #include "worker/status_page.h"
@@ -102,6 +103,19 @@ bool answerBuiltinPage(const WorkerOptions& options, cgi::Request& request,
   return true;
 }
 
+/// After a kept-alive request: if the web server has not sent the next request yet, give
+/// the connection back to the master, which holds it without a process and hands it to
+/// a free worker when the request comes (so idle keep-alive connections pin no worker,
+/// unlike PHP-FPM). True when handed back.
+bool handBack(fastcgi::Connection& connection, int handback_fd) {
+  if (handback_fd < 0) return false;
+  // The previous request's unread stdin must not travel with the connection.
+  if (!connection.drainBody() || connection.hasBufferedInput()) return false;
+  pollfd next{connection.fd(), POLLIN, 0};
+  if (::poll(&next, 1, 0) != 0) return false;  // already here (or closing): serve it now
+  return net::sendFd(handback_fd, connection.fd());
+}
+
 }  // namespace
 
 int serve(ConnectionSource& source, const WorkerOptions& options) {
@@ -120,6 +134,7 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
     if (!incoming.fd) break;
     fastcgi::Connection connection(std::move(incoming.fd), options.server_values,
                                    std::move(incoming.preread));
+    bool handed_back = false;
     for (;;) {
       if (board != nullptr) board->setStage(options.slot, cgi::Stage::ReadingHeaders);
       params.clear();
@@ -144,9 +159,16 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
       }
       ++served;
       if (options.max_requests != 0 && served >= options.max_requests) recycle = true;
-      if (recycle || stopRequested() || !connection.reusable()) break;
+      if (stopRequested() || !connection.reusable()) break;
+      // Recycling too: the next request then goes to a fresh worker instead of finding
+      // the connection closed under it.
+      if (handBack(connection, options.handback_fd)) {
+        handed_back = true;
+        break;
+      }
+      if (recycle) break;
     }
-    if (!connection.aborted()) closeGracefully(connection.fd());
+    if (!handed_back && !connection.aborted()) closeGracefully(connection.fd());
   }
   if (recycle) log::debug("[pool {}] max requests reached: {}", options.pool_name, served);
   return 0;

@@ -23,6 +23,9 @@ struct WorkerOptions {
   std::string status_path;
   std::string ping_path;
   std::string ping_response = "pong";
+  /// The pool's hand-back channel (workers' end), or -1: where an idle kept-alive
+  /// connection goes instead of pinning this worker.
+  int handback_fd = -1;
 };
 
 /// Serves until stopped or recycled. Returns the process exit code.

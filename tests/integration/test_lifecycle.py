@@ -330,16 +330,22 @@ def test_opcache_is_shared_by_the_workers(fpmd_bin, docroot):
     """A script compiled by one worker is a cache hit in another: opcache's shared
     memory is set up once in the master, before the workers are forked."""
     (docroot / "cached.php").write_text(
-        "<?php $s = opcache_get_status(true)['scripts'][__FILE__] ?? null;"
+        "<?php usleep((int)($_GET['ms'] ?? 0) * 1000);"
+        "$s = opcache_get_status(true)['scripts'][__FILE__] ?? null;"
         "echo getmypid(), ' ', $s ? $s['hits'] : -1;")
     with FpmProcess(fpmd_bin, pool={"pm.max_children": "2"},
                     ini_overrides={"opcache.file_update_protection": "0"}) as fpm:
         fpm.wait_for_children(2)
-        params = cgi.cgi_params("/cached.php", docroot)
-        with fpm.connection() as first:
-            pid_a, _ = first.request(params, keep_conn=True).text.split()
-            # The kept connection holds worker A, so this one goes to worker B.
-            with fpm.connection() as second:
-                pid_b, hits = second.request(params, keep_conn=True).text.split()
-        assert pid_a != pid_b
-        assert int(hits) >= 1  # B found A's compiled script in the shared cache
+        first_pid, _ = get(fpm, docroot, "/cached.php").text.split()  # compiles it
+        # Two at once must run on both workers; the one that is not first_pid never
+        # compiled the script itself.
+        answers = []
+        threads = [threading.Thread(target=lambda: answers.append(
+            get(fpm, docroot, "/cached.php?ms=400").text.split())) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+        others = [int(hits) for pid, hits in answers if pid != first_pid]
+        assert len(answers) == 2 and others
+        assert all(hits >= 1 for hits in others)

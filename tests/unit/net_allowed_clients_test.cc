@@ -70,3 +70,22 @@ TEST(InheritedSockets, SkipsMalformedItems) {
 
 }  // namespace
 }  // namespace fpmd::net
+
+namespace fpmd::net {
+namespace {
+
+TEST(KeptConnections, RoundTrip) {
+  std::map<std::string, std::vector<int>> kept{{"api", {9}}, {"www", {7, 8}}, {"empty", {}}};
+  std::string text = formatKeptConnections(kept);
+  EXPECT_EQ(text, "api=9;www=7,8");
+  kept.erase("empty");
+  EXPECT_EQ(parseKeptConnections(text), kept);
+}
+
+TEST(KeptConnections, SkipsNonsense) {
+  auto kept = parseKeptConnections("=1;www=x,2,5;api");
+  EXPECT_EQ(kept, (std::map<std::string, std::vector<int>>{{"www", {5}}}));
+}
+
+}  // namespace
+}  // namespace fpmd::net

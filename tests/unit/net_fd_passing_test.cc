@@ -1,0 +1,52 @@
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net/fd_passing.h"
+
+namespace fpmd::net {
+namespace {
+
+TEST(FdPassing, AConnectionCrossesTheChannelAndStillWorks) {
+  UniqueFd left, right;
+  ASSERT_TRUE(makeFdChannel(left, right));
+  int conn[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, conn), 0);
+  UniqueFd ours(conn[0]), peer(conn[1]);
+
+  ASSERT_TRUE(sendFd(left.get(), ours.get()));
+  ours.reset();  // the sender closes its copy; the connection lives on in the message
+  UniqueFd received = receiveFd(right.get());
+  ASSERT_TRUE(received.valid());
+  ASSERT_EQ(::write(peer.get(), "ping", 4), 4);
+  char buf[8] = {};
+  EXPECT_EQ(::read(received.get(), buf, sizeof(buf)), 4);
+  EXPECT_STREQ(buf, "ping");
+}
+
+TEST(FdPassing, EmptyChannelDoesNotBlock) {
+  UniqueFd left, right;
+  ASSERT_TRUE(makeFdChannel(left, right));
+  UniqueFd nothing = receiveFd(right.get());
+  EXPECT_FALSE(nothing.valid());
+  EXPECT_EQ(errno, EAGAIN);
+}
+
+TEST(FdPassing, EachMessageGoesToOneReader) {
+  UniqueFd left, right;
+  ASSERT_TRUE(makeFdChannel(left, right));
+  int conn[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, conn), 0);
+  ASSERT_TRUE(sendFd(left.get(), conn[0]));
+  ::close(conn[0]);
+  ::close(conn[1]);
+  int second_reader = ::dup(right.get());  // as a forked worker holds it
+  UniqueFd first = receiveFd(right.get());
+  UniqueFd again = receiveFd(second_reader);
+  EXPECT_TRUE(first.valid());
+  EXPECT_FALSE(again.valid());
+  ::close(second_reader);
+}
+
+}  // namespace
+}  // namespace fpmd::net
