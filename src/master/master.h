@@ -75,6 +75,8 @@ class Master {
   void updateScoreboards();
   /// request_terminate_timeout: SIGTERM to a worker whose request ran too long.
   void checkRequestTimeouts();
+  /// request_slowlog_timeout: PHP-FPM's warning, the worker's PHP stack to the slowlog.
+  void traceSlowRequest(Pool& pool, Child& child, const scoreboard::Slot& slot, int64_t elapsed);
   /// How often checkRequestTimeouts runs (PHP-FPM: a third of the smallest timeout,
   /// at least 130 ms); 0 when no pool has a timeout.
   int64_t timeoutHeartbeatMicros() const;

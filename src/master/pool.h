@@ -29,6 +29,8 @@ struct Child {
   bool startup = false;  // spawned at start-up (logged at DEBUG, not NOTICE)
   /// request_started_us of the request this child was terminated for (logged once).
   int64_t terminated_request_us = 0;
+  /// request_started_us of the request whose stack went to the slowlog (traced once).
+  int64_t slowlogged_request_us = 0;
   /// Sent SIGQUIT by the process manager (idle surplus): not replaced when it exits.
   bool stopped_by_pm = false;
   UniqueFd stdout_pipe;
