@@ -237,6 +237,8 @@ TEST_F(AccessLogTest, ScoreboardFieldLengths) {
             "/" + alphabet.substr(0, 126) + "|ABCDEFGHIJKLMNO|" + alphabet.substr(0, 31) + "|\n");
   record_.script_filename = "/" + alphabet.substr(0, 300);
   EXPECT_EQ(text("%f"), "/" + alphabet.substr(0, 254) + "\n");
+  record_.pool = std::string(44, 'w');
+  EXPECT_EQ(text("%n"), std::string(31, 'w') + "\n");
 }
 
 TEST_F(AccessLogTest, ContentLengthPrintsUnsigned) {
