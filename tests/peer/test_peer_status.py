@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from lib import cgi, servers
+from lib import cgi, procs, servers
 
 # One worker each: with two, which worker served which earlier request (and so what the
 # other rows of ?full show) depends on scheduling, not on the server.
@@ -71,11 +71,14 @@ def test_status_values_parse_and_move(fpmd_bin, tmp_path):
         cand.wait_for_children(2)
         before = json.loads(fetch(cand, tmp_path, "/status", "json").body)
         fetch(cand, tmp_path, "/ping")
-        after = json.loads(fetch(cand, tmp_path, "/status", "json&full").body)
+        # The worker that answered the ping may still be finishing it for a moment.
+        def settled():
+            page = json.loads(fetch(cand, tmp_path, "/status", "json&full").body)
+            states = sorted(p["state"] for p in page["processes"])
+            return page if states == ["Idle", "Running"] else None
+        after = procs.wait_until(settled, 10, what="one idle worker beside the busy one")
         assert after["accepted conn"] >= before["accepted conn"] + 2
         assert after["total processes"] == 2
         assert sorted(p["pid"] for p in after["processes"]) == sorted(cand.children())
-        states = sorted(p["state"] for p in after["processes"])
-        assert states == ["Idle", "Running"]
         root = ET.fromstring(fetch(cand, tmp_path, "/status", "xml").body)
         assert root.find("pool").text == "www"

@@ -1,0 +1,132 @@
+// Keep-alive without pinning: the master holds the idle kept-alive connections workers
+// give back and hands each to a free worker when the web server sends its next request;
+// a reload carries them to the next master.
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "log/log.h"
+#include "master/master.h"
+#include "net/fd_passing.h"
+#include "net/inherited_sockets.h"
+
+namespace fpmd::master {
+
+void Master::onHandback(Pool& pool) {
+  for (;;) {
+    UniqueFd fd = net::receiveFd(pool.handback_master.get());
+    if (!fd) return;
+    hold(pool, std::move(fd));
+  }
+}
+
+void Master::hold(Pool& pool, UniqueFd fd) {
+  int raw = fd.get();
+  held_[raw] = HeldConnection{std::move(fd), &pool};
+  loop_.add(raw, EPOLLIN | EPOLLRDHUP, [this, raw](uint32_t) { onHeldReadable(raw); });
+}
+
+void Master::onHeldReadable(int fd) {
+  auto it = held_.find(fd);
+  if (it == held_.end()) return;
+  loop_.remove(fd);
+  HeldConnection held = std::move(it->second);
+  held_.erase(it);
+  char byte;
+  ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;  // closed: drop it
+  if (n < 0) {  // spurious wake-up: keep holding it
+    held_[fd] = std::move(held);
+    loop_.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](uint32_t) { onHeldReadable(fd); });
+    return;
+  }
+  Pool& pool = *held.pool;
+  if (state_ != MasterState::Normal) {
+    // A request waits on it but the workers are leaving: a reload carries it to the next
+    // master; a stop closes it with everything else.
+    pending_dispatch_.push_back(std::move(held));
+    return;
+  }
+  if (!net::sendFd(pool.dispatch_master.get(), fd)) {
+    log::sysError(log::Level::Warning,
+                  "[pool {}] cannot hand a kept-alive connection to a worker yet", pool.name());
+    pending_dispatch_.push_back(std::move(held));
+    return;
+  }
+  // The connection is now queued for the pool's workers, like one in the listen queue:
+  // make sure one exists to take it (ondemand may have none).
+  if (state_ == MasterState::Normal && pool.config.pm != config::PoolConfig::Pm::Static) {
+    int64_t now = scoreboard::nowMicros();
+    PoolView view = poolView(pool, now);
+    view.queued = std::max(view.queued, 0) + 1;
+    apply(pool, onDemand(pool.pm_settings, view, pool.pm_state), now);
+  }
+}
+
+void Master::dispatchPending() {
+  if (state_ != MasterState::Normal) return;
+  std::vector<HeldConnection> waiting = std::move(pending_dispatch_);
+  pending_dispatch_.clear();
+  for (auto& held : waiting) {
+    if (!net::sendFd(held.pool->dispatch_master.get(), held.fd.get())) {
+      pending_dispatch_.push_back(std::move(held));
+    }
+  }
+}
+
+void Master::closeHeldConnections() {
+  for (auto& [fd, held] : held_) loop_.remove(fd);
+  held_.clear();
+  pending_dispatch_.clear();
+}
+
+std::string Master::carryConnections() {
+  std::map<std::string, std::vector<int>> kept;
+  auto keep = [&kept](const Pool& pool, int fd) {
+    ::fcntl(fd, F_SETFD, 0);  // survive execv
+    kept[pool.name()].push_back(fd);
+  };
+  for (auto& pool : pools_) {
+    // Connections sent to the workers but not taken before they left: take them back.
+    while (UniqueFd fd = net::receiveFd(pool->dispatch_worker.get())) {
+      keep(*pool, fd.release());
+    }
+  }
+  for (auto& [fd, held] : held_) keep(*held.pool, held.fd.release());
+  for (auto& held : pending_dispatch_) keep(*held.pool, held.fd.release());
+  held_.clear();
+  pending_dispatch_.clear();
+  return net::formatKeptConnections(kept);
+}
+
+void Master::adoptKeptConnections() {
+  const char* value = std::getenv(net::kKeptConnectionsEnv);
+  if (value == nullptr) return;
+  auto kept = net::parseKeptConnections(value);
+  ::unsetenv(net::kKeptConnectionsEnv);
+  size_t adopted = 0;
+  for (auto& [name, fds] : kept) {
+    Pool* owner = nullptr;
+    for (auto& pool : pools_) {
+      if (pool->name() == name) owner = pool.get();
+    }
+    for (int fd : fds) {
+      int type = 0;
+      socklen_t len = sizeof(type);
+      if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0) continue;
+      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+      if (owner == nullptr) {
+        ::close(fd);  // its pool is gone from the new config
+        continue;
+      }
+      hold(*owner, UniqueFd(fd));
+      ++adopted;
+    }
+  }
+  if (adopted > 0) log::debug("kept {} web server connection(s) across the reload", adopted);
+}
+
+}  // namespace fpmd::master
