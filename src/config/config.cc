@@ -34,9 +34,6 @@ void warnUnsupported(const Config& config) {
   for (const PoolConfig& p : config.pools) {
     std::string context = fmt::format("[pool {}] ", p.name);
     warnUnsupported(p, poolDirectives(), context);
-    if (!p.access_suppress_path.empty()) {
-      log::warning("{}'access.suppress_path' is not supported by fpmd yet; ignored", context);
-    }
   }
 }
 

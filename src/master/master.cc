@@ -130,6 +130,21 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
       Status applied = net::applyUnixPermissions(pool->address.path, listen_options);
       if (!applied) return makeError(applied.error());
     }
+    if (!pool_config.access_log.empty()) {
+      auto format = worker::AccessFormat::parse(pool_config.access_format);
+      if (!format) {
+        log::warning("{}", format.error());
+        return makeError(fmt::format("[pool {}] wrong format for access.format '{}'",
+                                     pool_config.name, pool_config.access_format));
+      }
+      pool->access_format = std::move(*format);
+      pool->access_log.reset(
+          ::open(pool_config.access_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+      if (!pool->access_log) {
+        return makeError(fmt::format("failed to open access log ({}): {} ({})",
+                                     pool_config.access_log, std::strerror(errno), errno));
+      }
+    }
     pool->pm_settings = poolSettings(pool_config);
     if (!net::makeFdChannel(pool->handback_master, pool->handback_worker) ||
         !net::makeFdChannel(pool->dispatch_master, pool->dispatch_worker)) {
@@ -246,11 +261,35 @@ void Master::reloadRequested() {
 }
 
 void Master::reopenLogs() {
-  if (!log::reopenFile()) {
-    log::sysError(log::Level::Error, "failed to reopen the error log");
-    return;
+  if (log::reopenFile()) {
+    log::notice("error log file re-opened");
+  } else {
+    log::sysError(log::Level::Error, "unable to re-opened error log file");
   }
-  log::notice("error log file re-opened");
+  bool any = false;
+  bool failed = false;
+  for (auto& pool : pools_) {
+    if (!pool->access_log) continue;
+    any = true;
+    int fresh =
+        ::open(pool->config.access_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fresh < 0) {
+      failed = true;
+      continue;
+    }
+    // Same fd number, new file: workers forked from now on write to it. The running
+    // ones still hold the old file, so they are restarted gracefully (each finishes its
+    // request first) and replaced.
+    ::dup2(fresh, pool->access_log.get());
+    ::fcntl(pool->access_log.get(), F_SETFD, FD_CLOEXEC);
+    ::close(fresh);
+    for (const auto& [pid, child] : pool->children) ::kill(pid, SIGQUIT);
+  }
+  if (failed) {
+    log::error("unable to re-opened access log file");
+  } else if (any) {
+    log::notice("access log file re-opened");
+  }
 }
 
 void Master::execForReload() {

@@ -99,6 +99,7 @@ void Master::closeMasterFdsInChild(const Pool& own_pool) {
     ::close(pool->handback_master.get());
     ::close(pool->dispatch_master.get());
     if (pool.get() != &own_pool) {
+      if (pool->access_log) ::close(pool->access_log.get());
       ::close(pool->listener.get());
       ::close(pool->handback_worker.get());
       ::close(pool->dispatch_worker.get());
@@ -156,6 +157,11 @@ void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd) {
       maxRequestsFor(max_requests, jitter, static_cast<uint64_t>(::getpid()));
   worker_options.server_values = {pool.config.pm_max_children, pool.config.pm_max_children};
   worker_options.handback_fd = pool.handback_worker.get();
+  if (pool.access_log && pool.access_format) {
+    worker_options.access_log_fd = pool.access_log.get();
+    worker_options.access_format = &*pool.access_format;
+    worker_options.access_suppress_path = pool.config.access_suppress_path;
+  }
   worker_options.status_path = pool.config.pm_status_path;
   worker_options.ping_path = pool.config.ping_path;
   worker_options.ping_response = pool.config.ping_response;

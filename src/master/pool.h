@@ -17,6 +17,7 @@
 #include "net/listen_address.h"
 #include "php/engine.h"
 #include "scoreboard/scoreboard.h"
+#include "worker/access_log.h"
 
 namespace fpmd::master {
 
@@ -53,6 +54,9 @@ struct Pool {
   /// handback_*, the master passes them on through dispatch_* when they become readable.
   UniqueFd handback_master, handback_worker;
   UniqueFd dispatch_master, dispatch_worker;
+  /// access.log, opened by the master (workers inherit the fd), and its parsed format.
+  UniqueFd access_log;
+  std::optional<worker::AccessFormat> access_format;
   PoolSettings pm_settings;
   PmState pm_state;
   SpawnBackoff backoff;

@@ -106,7 +106,19 @@ struct RunResult {
   bool startup_failed = false;
   int status = 200;
   size_t memory_peak = 0;
+  std::vector<std::string> headers;
 };
+
+// After the script, before request shutdown frees them (outside any zend_try frame).
+void collectHeaders(RunResult* result) {
+  zend_llist* headers = &SG(sapi_headers).headers;
+  zend_llist_position position;
+  for (auto* header = static_cast<sapi_header_struct*>(zend_llist_get_first_ex(headers, &position));
+       header != nullptr;
+       header = static_cast<sapi_header_struct*>(zend_llist_get_next_ex(headers, &position))) {
+    result->headers.emplace_back(header->header, header->header_len);
+  }
+}
 
 // The built-in answers write with PUTS, which ends the request (longjmp) if the web
 // server is gone: each has its own zend_try, as in PHP-FPM, and its own frame.
@@ -177,6 +189,7 @@ void runRequest(ActiveRequest* active, RunResult* result) {
     }
   }
   zend_end_try();
+  if (!result->startup_failed) collectHeaders(result);
   php_request_shutdown(nullptr);
 }
 
@@ -299,6 +312,7 @@ RequestOutcome execute(cgi::Request& request) {
   outcome.memory_peak = result.memory_peak;
   if (active.script.path_translated) outcome.script_filename = *active.script.path_translated;
   outcome.finished_early = active.finished_early;
+  outcome.response_headers = std::move(result.headers);
   return outcome;
 }
 

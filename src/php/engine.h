@@ -49,6 +49,9 @@ struct RequestOutcome {
   std::string script_filename;
   /// True when fastcgi_finish_request() ended the response before the script ended.
   bool finished_early = false;
+  /// The response header lines as PHP held them ("Content-type: text/html; …"), in
+  /// order: for the access log's %{Name}o.
+  std::vector<std::string> response_headers;
 };
 
 /// Module start-up, in the master. Logs and returns false on failure.

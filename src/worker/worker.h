@@ -8,6 +8,7 @@
 
 #include "fastcgi/connection.h"
 #include "scoreboard/scoreboard.h"
+#include "worker/access_log.h"
 #include "worker/connection_source.h"
 
 namespace fpmd::worker {
@@ -26,6 +27,10 @@ struct WorkerOptions {
   /// The pool's hand-back channel (workers' end), or -1: where an idle kept-alive
   /// connection goes instead of pinning this worker.
   int handback_fd = -1;
+  /// access.log (opened by the master, O_APPEND: one write() per line), or -1.
+  int access_log_fd = -1;
+  const AccessFormat* access_format = nullptr;
+  std::vector<std::string> access_suppress_path;
 };
 
 /// Serves until stopped or recycled. Returns the process exit code.

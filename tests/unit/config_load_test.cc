@@ -268,11 +268,10 @@ TEST_F(ConfigLoadTest, NotActedOnDirectivesWarnOnce) {
                            "listen = 9000\npm = static\npm.max_children = 1\n"
                            "listen.acl_users = nobody\naccess.suppress_path[] = /ping\n");
   ASSERT_TRUE(load(options(main)).ok());
+  // access.suppress_path is acted on now: only listen.acl_users warns.
   EXPECT_EQ(logged(),
             (std::vector<std::string>{
-                "WARNING: [pool www] 'listen.acl_users' is not supported by fpmd yet; ignored",
-                "WARNING: [pool www] 'access.suppress_path' is not supported by fpmd yet; "
-                "ignored"}));
+                "WARNING: [pool www] 'listen.acl_users' is not supported by fpmd yet; ignored"}));
 }
 
 TEST_F(ConfigLoadTest, PidOverrideAndDaemonizeOverride) {
