@@ -44,6 +44,8 @@ struct PoolConfig {
   int listen_backlog = -1;  // -1: the kernel's somaxconn (PHP 8.2 on Linux)
   std::string listen_acl_users, listen_acl_groups;
   std::string listen_owner, listen_group;
+  std::optional<uid_t> listen_uid;  // resolved from listen.owner by load()
+  std::optional<gid_t> listen_gid;  // resolved from listen.group by load()
   std::string listen_mode = "0660";
   std::string listen_allowed_clients;
   int listen_setfib = -1;

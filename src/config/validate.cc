@@ -412,8 +412,34 @@ Status postProcess(Config& config, const LoadOptions& options) {
   return {};
 }
 
+namespace {
+
+// A user or group given by name or by number, as PHP-FPM takes them.
+std::optional<uid_t> lookupUid(const std::string& name) {
+  if (allDigits(name)) return static_cast<uid_t>(std::strtoul(name.c_str(), nullptr, 10));
+  if (const passwd* pwd = ::getpwnam(name.c_str())) return pwd->pw_uid;
+  return std::nullopt;
+}
+
+std::optional<gid_t> lookupGid(const std::string& name) {
+  if (allDigits(name)) return static_cast<gid_t>(std::strtoul(name.c_str(), nullptr, 10));
+  if (const group* grp = ::getgrnam(name.c_str())) return grp->gr_gid;
+  return std::nullopt;
+}
+
+}  // namespace
+
 Status resolveUsers(Config& config, const LoadOptions& options) {
   for (PoolConfig& p : config.pools) {
+    // listen.owner / listen.group (fpm_unix_resolve_socket_permissions).
+    if (!p.listen_owner.empty() && !(p.listen_uid = lookupUid(p.listen_owner))) {
+      return reject(log::Level::Error,
+                    fmt::format("[pool {}] cannot get uid for user '{}'", p.name, p.listen_owner));
+    }
+    if (!p.listen_group.empty() && !(p.listen_gid = lookupGid(p.listen_group))) {
+      return reject(log::Level::Error,
+                    fmt::format("[pool {}] cannot get gid for group '{}'", p.name, p.listen_group));
+    }
     if (!p.user.empty()) {
       struct passwd* pwd;
       if (allDigits(p.user)) {
@@ -431,10 +457,8 @@ Status resolveUsers(Config& config, const LoadOptions& options) {
       }
     }
     if (!p.group.empty()) {
-      if (allDigits(p.group)) {
-        p.gid = static_cast<gid_t>(std::strtoul(p.group.c_str(), nullptr, 10));
-      } else if (struct group* grp = ::getgrnam(p.group.c_str())) {
-        p.gid = grp->gr_gid;
+      if (std::optional<gid_t> gid = lookupGid(p.group)) {
+        p.gid = *gid;
       } else if (options.running_as_root) {
         return reject(log::Level::Error,
                       fmt::format("[pool {}] cannot get gid for group '{}'", p.name, p.group));

@@ -1,8 +1,6 @@
 #include "master/master.h"
 
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,34 +33,6 @@ php::PoolPhpSettings phpSettingsFor(const config::PoolConfig& pool) {
   }
   settings.limit_extensions = pool.security_limit_extensions;
   return settings;
-}
-
-/// listen.owner / listen.group (names or numbers) as ids; unset ones stay as created.
-Result<std::pair<std::optional<uid_t>, std::optional<gid_t>>> resolveSocketOwner(
-    const config::PoolConfig& pool) {
-  std::optional<uid_t> uid;
-  std::optional<gid_t> gid;
-  if (!pool.listen_owner.empty()) {
-    if (const passwd* pw = ::getpwnam(pool.listen_owner.c_str())) {
-      uid = pw->pw_uid;
-    } else if (std::all_of(pool.listen_owner.begin(), pool.listen_owner.end(), ::isdigit)) {
-      uid = static_cast<uid_t>(std::stoul(pool.listen_owner));
-    } else {
-      return makeError(
-          fmt::format("[pool {}] cannot get uid for user '{}'", pool.name, pool.listen_owner));
-    }
-  }
-  if (!pool.listen_group.empty()) {
-    if (const group* gr = ::getgrnam(pool.listen_group.c_str())) {
-      gid = gr->gr_gid;
-    } else if (std::all_of(pool.listen_group.begin(), pool.listen_group.end(), ::isdigit)) {
-      gid = static_cast<gid_t>(std::stoul(pool.listen_group));
-    } else {
-      return makeError(
-          fmt::format("[pool {}] cannot get gid for group '{}'", pool.name, pool.listen_group));
-    }
-  }
-  return std::make_pair(uid, gid);
 }
 
 }  // namespace
@@ -115,10 +85,8 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
     listen_options.backlog = pool_config.listen_backlog;
     listen_options.mode =
         static_cast<mode_t>(std::strtol(pool_config.listen_mode.c_str(), nullptr, 8));
-    auto owner = resolveSocketOwner(pool_config);
-    if (!owner) return makeError(owner.error());
-    listen_options.owner = owner->first;
-    listen_options.group = owner->second;
+    listen_options.owner = pool_config.listen_uid;
+    listen_options.group = pool_config.listen_gid;
 
     pool->listener = inherited.take(pool->address.key());
     if (!pool->listener) {
