@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "common/unique_fd.h"
 #include "config/paths.h"
@@ -431,14 +432,21 @@ std::optional<gid_t> lookupGid(const std::string& name) {
 
 Status resolveUsers(Config& config, const LoadOptions& options) {
   for (PoolConfig& p : config.pools) {
-    // listen.owner / listen.group (fpm_unix_resolve_socket_permissions).
+    // listen.owner / listen.group (fpm_unix_resolve_socket_permissions). PHP-FPM logs
+    // these as system errors, so a name that does not exist ends in ": Success (0)".
+    auto sysReject = [&p](const char* id, const char* kind, const std::string& name) {
+      int err = errno;
+      return reject(log::Level::Error,
+                    fmt::format("[pool {}] cannot get {} for {} '{}': {} ({})", p.name, id, kind,
+                                name, std::strerror(err), err));
+    };
+    errno = 0;
     if (!p.listen_owner.empty() && !(p.listen_uid = lookupUid(p.listen_owner))) {
-      return reject(log::Level::Error,
-                    fmt::format("[pool {}] cannot get uid for user '{}'", p.name, p.listen_owner));
+      return sysReject("uid", "user", p.listen_owner);
     }
+    errno = 0;
     if (!p.listen_group.empty() && !(p.listen_gid = lookupGid(p.listen_group))) {
-      return reject(log::Level::Error,
-                    fmt::format("[pool {}] cannot get gid for group '{}'", p.name, p.listen_group));
+      return sysReject("gid", "group", p.listen_group);
     }
     if (!p.user.empty()) {
       struct passwd* pwd;

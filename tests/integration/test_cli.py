@@ -40,6 +40,8 @@ def test_tt_dumps_directives(fpmd_bin, tmp_path):
     ("pm = static\npm.max_children = 2\nclear_env = maybe", "invalid boolean value"),
     ("pm = sometimes\npm.max_children = 2", "pm"),
     ("pm = static", "pm.max_children"),
+    ("pm = static\npm.max_children = 2\nlisten.owner = no-such-user",
+     "cannot get uid for user 'no-such-user'"),
 ])
 def test_bad_config_is_refused_like_php_fpm(fpmd_bin, tmp_path, pool_lines, message):
     conf = write_conf(tmp_path, pool_lines)
