@@ -90,9 +90,10 @@ std::string Master::carryConnections() {
     kept[pool.name()].push_back(fd);
   };
   for (auto& pool : pools_) {
-    // Connections sent to the workers but not taken before they left: take them back.
-    while (UniqueFd fd = net::receiveFd(pool->dispatch_worker.get())) {
-      keep(*pool, fd.release());
+    // Connections sent to the workers but not taken before they left, and those the
+    // leaving workers gave back that the loop has not read yet.
+    for (int channel : {pool->dispatch_worker.get(), pool->handback_master.get()}) {
+      while (UniqueFd fd = net::receiveFd(channel)) keep(*pool, fd.release());
     }
   }
   for (auto& [fd, held] : held_) keep(*held.pool, held.fd.release());

@@ -18,7 +18,7 @@ PoolSource::PoolSource(int listen_fd, int dispatch_fd, net::AllowedClients allow
       dispatch_fd_(dispatch_fd),
       allowed_(std::move(allowed)),
       epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
-  for (int fd : {listen_fd_, dispatch_fd_}) {
+  for (int fd : {listen_fd_, dispatch_fd_, stopWakeFd()}) {
     if (fd < 0) continue;
     epoll_event event{};
     event.events = EPOLLIN | EPOLLEXCLUSIVE;
@@ -74,8 +74,8 @@ IncomingConnection PoolSource::next() {
       }
       try_accept_ = false;
     }
-    epoll_event events[2];
-    int ready = ::epoll_wait(epoll_.get(), events, 2, -1);
+    epoll_event events[3];
+    int ready = ::epoll_wait(epoll_.get(), events, 3, -1);
     if (ready < 0) {
       if (errno == EINTR) continue;
       log::sysError(log::Level::Error, "epoll_wait() failed");

@@ -9,5 +9,8 @@ namespace fpmd::worker {
 /// `listen_fd` with an unbound socket so a blocked accept() returns at once.
 void installStopHandler(int listen_fd);
 bool stopRequested();
+/// Readable once a stop was requested: wait on it beside other fds (epoll, poll), since
+/// a signal that lands just before the wait would otherwise not interrupt it.
+int stopWakeFd();
 
 }  // namespace fpmd::worker

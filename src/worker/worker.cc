@@ -177,17 +177,42 @@ bool answerBuiltinPage(const WorkerOptions& options, cgi::Request& request,
   return true;
 }
 
-/// After a kept-alive request: if the web server has not sent the next request yet, give
-/// the connection back to the master, which holds it without a process and hands it to
-/// a free worker when the request comes (so idle keep-alive connections pin no worker,
-/// unlike PHP-FPM). True when handed back.
-bool handBack(fastcgi::Connection& connection, int handback_fd) {
-  if (handback_fd < 0) return false;
+/// Gives an idle kept-alive connection to the master, which holds it without a process
+/// and hands it to a free worker when its next request comes (or, on a reload, to the
+/// next master). False when it cannot travel (unread input) or the hand-over failed.
+bool giveBack(fastcgi::Connection& connection, const WorkerOptions& options) {
+  if (options.handback_fd < 0) return false;
   // The previous request's unread stdin must not travel with the connection.
   if (!connection.drainBody() || connection.hasBufferedInput()) return false;
-  pollfd next{connection.fd(), POLLIN, 0};
-  if (::poll(&next, 1, 0) != 0) return false;  // already here (or closing): serve it now
-  return net::sendFd(handback_fd, connection.fd());
+  return net::sendFd(options.handback_fd, connection.fd());
+}
+
+enum class Wake { NextRequest, Needed, Stop };
+
+/// After a kept-alive request, waits for whichever comes first: the web server's next
+/// request on this connection (served here, as PHP-FPM would), another connection
+/// needing a worker (a new one in the listen queue, or one the master dispatches), or a
+/// graceful stop. Under no contention nothing is handed over, so keep-alive costs
+/// nothing extra; under contention an idle connection never keeps others waiting
+/// (PHP-FPM's workers stay pinned to theirs).
+Wake waitForNextRequest(const fastcgi::Connection& connection, const WorkerOptions& options,
+                        scoreboard::Scoreboard* board) {
+  // Meanwhile this worker is free for anyone who needs it.
+  if (board != nullptr) board->setStage(options.slot, cgi::Stage::Idle);
+  pollfd fds[4] = {{connection.fd(), POLLIN, 0},
+                   {options.listen_fd, POLLIN, 0},
+                   {options.dispatch_fd, POLLIN, 0},
+                   {stopWakeFd(), POLLIN, 0}};
+  for (;;) {
+    int ready = ::poll(fds, 4, -1);
+    if (stopRequested()) return Wake::Stop;
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      return Wake::NextRequest;  // let the read report what is wrong
+    }
+    if (fds[0].revents != 0) return Wake::NextRequest;  // or its close
+    if ((fds[1].revents | fds[2].revents) != 0) return Wake::Needed;
+  }
 }
 
 }  // namespace
@@ -238,14 +263,19 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
       }
       ++served;
       if (options.max_requests != 0 && served >= options.max_requests) recycle = true;
-      if (stopRequested() || !connection.reusable()) break;
-      // Recycling too: the next request then goes to a fresh worker instead of finding
-      // the connection closed under it.
-      if (handBack(connection, options.handback_fd)) {
-        handed_back = true;
+      if (!connection.reusable()) break;
+      if (options.handback_fd < 0) {
+        if (recycle || stopRequested()) break;
+        continue;
+      }
+      // Leaving (recycled, or a graceful stop/reload), or needed elsewhere: the kept
+      // connection goes to the master rather than being closed under the web server. On
+      // a reload the master carries it to the next master; on a stop it closes it.
+      if (recycle || stopRequested() ||
+          waitForNextRequest(connection, options, board) != Wake::NextRequest) {
+        handed_back = giveBack(connection, options);
         break;
       }
-      if (recycle) break;
     }
     if (!handed_back && !connection.aborted()) closeGracefully(connection.fd());
   }

@@ -27,6 +27,10 @@ struct WorkerOptions {
   /// The pool's hand-back channel (workers' end), or -1: where an idle kept-alive
   /// connection goes instead of pinning this worker.
   int handback_fd = -1;
+  /// What a worker holding an idle kept-alive connection watches to know that another
+  /// connection needs it: the listening socket and the dispatch channel (workers' end).
+  int listen_fd = -1;
+  int dispatch_fd = -1;
   /// access.log (opened by the master, O_APPEND: one write() per line), or -1.
   int access_log_fd = -1;
   const AccessFormat* access_format = nullptr;
