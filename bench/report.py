@@ -157,6 +157,14 @@ def write(results, doc_path, plot_dir):
             k["page"], k["pool"]["php-fpm"]]), ["page", "pm.max_children", *THROUGHPUT_HEADER]))
     if sc.get("direct"):
         add("## Direct FastCGI (fcgi-bench)\n")
+        add("**Read the keep-alive rows with care.** With more kept-alive connections than "
+            "workers, php-fpm pins each worker to one connection: only `pm.max_children` of "
+            "the connections are ever answered, the others wait for the whole run and are "
+            "not counted (fcgi-bench does not yet report connections that got no answer). "
+            "Its latency is that of the lucky few. fpmd hands an idle connection to the "
+            "master when another client needs the worker, so every connection is served: "
+            "its p99 includes the real queueing, and the hand-over costs some throughput. "
+            "The rows without keep-alive compare like with like.\n")
         add(table(throughput_rows(sc["direct"], lambda k: [
             k["page"], k["conc"], "on" if k["keep_alive"] else "off",
             f"{k['pool']['php-fpm']}/{k['pool']['fpmd']}"]),
