@@ -157,6 +157,8 @@ void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd) {
       maxRequestsFor(max_requests, jitter, static_cast<uint64_t>(::getpid()));
   worker_options.server_values = {pool.config.pm_max_children, pool.config.pm_max_children};
   worker_options.handback_fd = pool.handback_worker.get();
+  worker_options.listen_fd = listen_fd;
+  worker_options.dispatch_fd = pool.dispatch_worker.get();
   if (pool.access_log && pool.access_format) {
     worker_options.access_log_fd = pool.access_log.get();
     worker_options.access_format = &*pool.access_format;
