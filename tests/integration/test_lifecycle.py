@@ -349,3 +349,41 @@ def test_opcache_is_shared_by_the_workers(fpmd_bin, docroot):
         others = [int(hits) for pid, hits in answers if pid != first_pid]
         assert len(answers) == 2 and others
         assert all(hits >= 1 for hits in others)
+
+
+def test_graceful_stop_escalates_after_process_control_timeout(fpmd_bin, docroot):
+    (docroot / "forever.php").write_text("<?php echo 'started'; flush(); sleep(30);")
+    fpm = FpmProcess(fpmd_bin, pool={"pm.max_children": "1"},
+                     global_settings={"process_control_timeout": "1s",
+                                      "log_level": "debug"}, wait_ready=False).start()
+    try:
+        fpm.wait_for_log(r"ready to handle connections")
+        worker = fpm.wait_for_children(1)[0]
+        conn = fcgi_client.FcgiConnection(fpm.address, timeout=20)
+        conn.send_request(cgi.cgi_params("/forever.php", docroot))
+        conn.read_record()  # the script runs
+        fpm.send_signal(signal.SIGQUIT)
+        # QUIT first; the request does not end, so TERM once the timeout has passed.
+        assert fpm.wait(15) == 0
+        log = fpm.log()
+        assert f"sending signal 3 SIGQUIT to child {worker}" in log
+        assert f"sending signal 15 SIGTERM to child {worker}" in log
+        conn.close()
+    finally:
+        fpm.stop(check=False)
+
+
+def test_emergency_restart_threshold(fpmd_bin, docroot):
+    with FpmProcess(fpmd_bin, pool={"pm.max_children": "2"},
+                    global_settings={"emergency_restart_threshold": "2",
+                                     "emergency_restart_interval": "1m"}) as fpm:
+        first = fpm.wait_for_children(2)
+        start = fpm.log_offset()
+        for pid in first:
+            os.kill(pid, signal.SIGSEGV)
+            fpm.wait_for_log(rf"child {pid} exited on signal 11 \(SIGSEGV", start=start)
+        fpm.wait_for_log(r"WARNING: failed processes threshold \(2 in 60 sec\) is reached, "
+                         r"initiating reload", start=start)
+        fpm.wait_for_log(r"NOTICE: Reloading in progress \.\.\.", start=start)
+        fpm.wait_for_log(r"NOTICE: ready to handle connections", start=start, timeout=20)
+        assert get(fpm, docroot, "/hello.php").body == b"hello"
