@@ -52,6 +52,7 @@ class Master {
   void buryChild(Pool& pool, pid_t pid, int status);
   void onChildOutput(Pool& pool, pid_t pid, bool is_stderr);
   void maintenance();
+  void stopWorkersWaitingForRequests();
   /// The process manager: what the pool looks like now, and carrying out a decision.
   PoolView poolView(const Pool& pool, int64_t now_us) const;
   void apply(Pool& pool, const PmDecision& decision, int64_t now_us);

@@ -352,7 +352,9 @@ def test_opcache_is_shared_by_the_workers(fpmd_bin, docroot):
 
 
 def test_graceful_stop_escalates_after_process_control_timeout(fpmd_bin, docroot):
-    (docroot / "forever.php").write_text("<?php echo 'started'; flush(); sleep(30);")
+    # A loop of short sleeps: a signal interrupts one usleep(), not the script.
+    (docroot / "forever.php").write_text(
+        "<?php echo 'started'; flush(); for ($i = 0; $i < 3000; $i++) usleep(10000);")
     fpm = FpmProcess(fpmd_bin, pool={"pm.max_children": "1"},
                      global_settings={"process_control_timeout": "1s",
                                       "log_level": "debug"}, wait_ready=False).start()
