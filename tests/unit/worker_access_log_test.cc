@@ -8,6 +8,8 @@
 // Every expected line below was written by Debian's php-fpm8.2 (TZ=UTC) for a request with
 // the same inputs, sent over FastCGI to a pool with that access.format.
 
+#include "utc_time_zone.h"
+
 namespace fpmd::worker {
 namespace {
 
@@ -17,11 +19,6 @@ constexpr time_t kAccepted = 1795384190;
 class AccessLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* tz = std::getenv("TZ");
-    had_tz_ = tz != nullptr;
-    if (had_tz_) old_tz_ = tz;
-    setenv("TZ", "UTC", 1);
-    tzset();
     params_.set("SCRIPT_FILENAME", "/tmp/alog/t.php");
     params_.set("REQUEST_METHOD", "GET");
     params_.set("REQUEST_URI", "/t.php?a=1");
@@ -50,15 +47,6 @@ class AccessLogTest : public ::testing::Test {
     record_.accepted_epoch = kAccepted;
     record_.now_epoch = kAccepted;
   }
-  void TearDown() override {
-    if (had_tz_) {
-      setenv("TZ", old_tz_.c_str(), 1);
-    } else {
-      unsetenv("TZ");
-    }
-    tzset();
-  }
-
   AccessLine line(std::string_view format) {
     auto parsed = AccessFormat::parse(format);
     EXPECT_TRUE(parsed.ok()) << parsed.error();
@@ -73,8 +61,7 @@ class AccessLogTest : public ::testing::Test {
 
   cgi::Params params_;
   AccessRecord record_;
-  bool had_tz_ = false;
-  std::string old_tz_;
+  fpmd::test_support::UtcTimeZone utc_;
 };
 
 TEST_F(AccessLogTest, DefaultFormatOverAUnixSocket) {

@@ -12,6 +12,8 @@
 #include "worker/status_escape.h"
 #include "worker/status_page.h"
 
+#include "utc_time_zone.h"
+
 namespace fpmd::worker {
 namespace {
 
@@ -51,25 +53,8 @@ std::string body(const cgi::ProcessStatus& process, StatusFormat format) {
 
 class StatusEscapeTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const char* tz = getenv("TZ");
-    had_tz_ = tz != nullptr;
-    if (had_tz_) saved_tz_ = tz;
-    setenv("TZ", "UTC", 1);
-    tzset();
-  }
-  void TearDown() override {
-    if (had_tz_) {
-      setenv("TZ", saved_tz_.c_str(), 1);
-    } else {
-      unsetenv("TZ");
-    }
-    tzset();
-  }
-
  private:
-  bool had_tz_ = false;
-  std::string saved_tz_;
+  fpmd::test_support::UtcTimeZone utc_;
 };
 
 TEST_F(StatusEscapeTest, JsonRowAsPhpFpmWritesIt) {

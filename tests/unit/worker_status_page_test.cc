@@ -9,6 +9,8 @@
 
 #include "worker/status_page.h"
 
+#include "utc_time_zone.h"
+
 namespace fpmd::worker {
 namespace {
 
@@ -17,25 +19,8 @@ constexpr int64_t kStarted = 1795382258;  // 22/Nov/2026:21:17:38 +0000
 /// Renders local times in UTC, as the captures were, and restores TZ afterwards.
 class StatusPageTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const char* tz = getenv("TZ");
-    had_tz_ = tz != nullptr;
-    if (had_tz_) saved_tz_ = tz;
-    setenv("TZ", "UTC", 1);
-    tzset();
-  }
-  void TearDown() override {
-    if (had_tz_) {
-      setenv("TZ", saved_tz_.c_str(), 1);
-    } else {
-      unsetenv("TZ");
-    }
-    tzset();
-  }
-
  private:
-  bool had_tz_ = false;
-  std::string saved_tz_;
+  fpmd::test_support::UtcTimeZone utc_;
 };
 
 cgi::ProcessStatus statusRequest(int64_t pid, std::string state, uint64_t requests,
