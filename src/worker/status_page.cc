@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "worker/status_dashboard.h"
 #include "worker/status_escape.h"
 #include "worker/status_render.h"
 
@@ -93,6 +94,8 @@ std::string_view mimeType(StatusFormat format) {
       return "application/json";
     case StatusFormat::OpenMetrics:
       return "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    case StatusFormat::Dashboard:
+      return "text/html";
     case StatusFormat::Text:
       break;
   }
@@ -109,6 +112,8 @@ std::string renderBody(const cgi::PoolStatus& status, const StatusQuery& query, 
       return status::renderJson(status, query.full);
     case StatusFormat::OpenMetrics:
       return status::renderOpenMetrics(status);
+    case StatusFormat::Dashboard:
+      return std::string(dashboardPage());
     case StatusFormat::Text:
       break;
   }
@@ -127,7 +132,7 @@ std::string_view reasonPhrase(int status) {
 }  // namespace
 
 StatusQuery parseStatusQuery(std::string_view query_string) {
-  bool html = false, xml = false, json = false, openmetrics = false;
+  bool html = false, xml = false, json = false, openmetrics = false, dashboard = false;
   StatusQuery query;
   while (!query_string.empty()) {
     size_t end = query_string.find('&');
@@ -137,9 +142,12 @@ StatusQuery parseStatusQuery(std::string_view query_string) {
     xml |= key == "xml";
     json |= key == "json";
     openmetrics |= key == "openmetrics";
+    dashboard |= key == "dashboard";
     query.full |= key == "full";
   }
-  if (html) {
+  if (dashboard) {
+    query.format = StatusFormat::Dashboard;
+  } else if (html) {
     query.format = StatusFormat::Html;
   } else if (xml) {
     query.format = StatusFormat::Xml;

@@ -15,7 +15,7 @@
 
 namespace fpmd::worker {
 
-enum class StatusFormat { Text, Html, Xml, Json, OpenMetrics };
+enum class StatusFormat { Text, Html, Xml, Json, OpenMetrics, Dashboard };
 
 struct StatusQuery {
   StatusFormat format = StatusFormat::Text;
@@ -25,7 +25,8 @@ struct StatusQuery {
 
 /// Reads the format from the keys of QUERY_STRING as PHP parses them into $_GET (so
 /// `json=1`, `%6Ason` and `json[]` count). When several are present, PHP-FPM's order wins:
-/// html, then xml, then json, then openmetrics, else text.
+/// html, then xml, then json, then openmetrics, else text. fpmd's own `dashboard` key (the
+/// live HTML dashboard, which reads `?json&full` of the same path) comes before all of them.
 StatusQuery parseStatusQuery(std::string_view query_string);
 
 /// One CGI answer: the status code, the headers in the order PHP sends them, the body.
