@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -70,6 +71,8 @@ void Stats::merge(const Stats& other) {
   retries += other.retries;
   warmup_requests += other.warmup_requests;
   warmup_errors += other.warmup_errors;
+  starved_connections += other.starved_connections;
+  longest_unanswered_ns = std::max(longest_unanswered_ns, other.longest_unanswered_ns);
   elapsed_s = std::max(elapsed_s, other.elapsed_s);
 }
 
@@ -129,6 +132,8 @@ struct Plan {
   bool keep_alive = true;
   Clock::time_point warmup_end;
   Clock::time_point end;  // no new request after this (duration mode)
+  /// Answers after this are drained, not "during the run" (duration mode: `end`).
+  Clock::time_point answer_window_end = Clock::time_point::max();
   bool count_mode = false;
   std::atomic<int64_t> budget{0};  // requests left to start (count mode)
   Clock::duration timeout;
@@ -142,7 +147,6 @@ struct Conn {
   size_t sent = 0;
   fcgi::RecordParser parser;
   Clock::time_point started;
-  bool measured = false;
   bool reused = false;  // this connection already answered a request
   bool retried = false;
   bool answered_any = false;  // some byte of this answer arrived
@@ -155,6 +159,11 @@ struct Conn {
   /// After a failed connect, wait a little: a server that is down is not hammered, and
   /// each failure counted is a request a client would have seen fail.
   Clock::time_point retry_at{};
+  /// Since when this connection has had a request outstanding without any answer, through
+  /// timeouts and reconnects; unset once an answer arrives.
+  std::optional<Clock::time_point> waiting_since;
+  bool asked = false;     // had a request outstanding during the measured run
+  bool answered = false;  // got an END_REQUEST during the measured run
 };
 
 constexpr auto kConnectBackoff = std::chrono::milliseconds(10);
@@ -213,11 +222,41 @@ class Worker {
       }
       if (!busy && ready_.empty()) break;
     }
+    tally(Clock::now());
   }
 
   Stats stats;
 
  private:
+  /// A request is counted (stats, not warm-up) when it ends after the warm-up: one sent
+  /// during the warm-up and still unanswered then is part of the run, not hidden in it.
+  bool measured(Clock::time_point now) const { return now >= plan_.warmup_end; }
+  bool inRun(Clock::time_point now) const {
+    return now >= plan_.warmup_end && now <= plan_.answer_window_end;
+  }
+
+  /// A connection's request ended (answered or failed) at `now`.
+  void settle(Conn& conn, Clock::time_point now, bool answered) {
+    if (inRun(now)) conn.asked = true;
+    if (!answered) return;
+    if (inRun(now)) conn.answered = true;
+    if (conn.waiting_since && measured(now)) noteWait(now - *conn.waiting_since);
+    conn.waiting_since.reset();
+  }
+
+  void noteWait(Clock::duration wait) {
+    stats.longest_unanswered_ns =
+        std::max(stats.longest_unanswered_ns, static_cast<uint64_t>(wait.count()));
+  }
+
+  /// After the last request: starved connections, and the waits still running.
+  void tally(Clock::time_point now) {
+    for (auto& conn : conns_) {
+      if (conn.asked && !conn.answered) ++stats.starved_connections;
+      if (conn.waiting_since && measured(now)) noteWait(now - *conn.waiting_since);
+    }
+  }
+
   bool mayStart(Clock::time_point now) {
     if (now < plan_.warmup_end) return true;
     if (!plan_.count_mode) return now < plan_.end;
@@ -233,7 +272,8 @@ class Worker {
       return;
     }
     conn.started = now;
-    conn.measured = now >= plan_.warmup_end;
+    if (!conn.waiting_since) conn.waiting_since = now;
+    if (inRun(now)) conn.asked = true;
     conn.retried = false;
     send(conn);
   }
@@ -377,18 +417,19 @@ class Worker {
   void finish(Conn& conn, std::string_view end_body) {
     const auto now = Clock::now();
     if (end_body.size() < fcgi::kEndRequestBodySize) return fail(conn, ErrorKind::Protocol);
+    settle(conn, now, true);
     const auto protocol_status = static_cast<uint8_t>(end_body[4]);
     const int status = statusOf(conn.head);
     if (protocol_status != 0) {
-      count(conn, ErrorKind::EndStatus);
+      count(now, ErrorKind::EndStatus);
     } else if (status >= 400) {
-      count(conn, ErrorKind::HttpStatus);
-    } else if (conn.measured) {
+      count(now, ErrorKind::HttpStatus);
+    } else if (measured(now)) {
       ++stats.requests;
     } else {
       ++stats.warmup_requests;
     }
-    if (conn.measured) {
+    if (measured(now)) {
       stats.latency_ns.record(static_cast<uint64_t>((now - conn.started).count()));
       stats.status_classes[std::clamp(status / 100, 0, 5)]++;
       stats.stdout_bytes += conn.stdout_bytes;
@@ -402,8 +443,8 @@ class Worker {
     ready_.push_back(index(conn));
   }
 
-  void count(Conn& conn, ErrorKind kind) {
-    if (conn.measured) {
+  void count(Clock::time_point now, ErrorKind kind) {
+    if (measured(now)) {
       ++stats.errors[static_cast<size_t>(kind)];
     } else {
       ++stats.warmup_errors;
@@ -411,10 +452,20 @@ class Worker {
   }
 
   void fail(Conn& conn, ErrorKind kind) {
-    count(conn, kind);
-    if (kind == ErrorKind::Connect) conn.retry_at = Clock::now() + kConnectBackoff;
-    if (conn.measured) {
-      last_answer_ = Clock::now();
+    const auto now = Clock::now();
+    settle(conn, now, false);
+    count(now, kind);
+    if (kind == ErrorKind::Connect) conn.retry_at = now + kConnectBackoff;
+    if (measured(now)) {
+      // A request that never got an answer is in the histogram at the time it waited (a
+      // lower bound), so a server that leaves requests unanswered cannot show a good
+      // tail. It does not stretch the measured window: waiting out the timeout after the
+      // last answer is not throughput time.
+      if (kind == ErrorKind::Timeout) {
+        stats.latency_ns.record(static_cast<uint64_t>((now - conn.started).count()));
+      } else {
+        last_answer_ = now;
+      }
       stats.bytes_read += conn.bytes_read;
       stats.bytes_written += conn.bytes_written;
     }
@@ -453,6 +504,7 @@ bool runLoad(const Options& options, Stats& stats, std::string& error) {
   plan.end = plan.warmup_end + std::chrono::duration_cast<Clock::duration>(
                                    std::chrono::duration<double>(options.duration_s));
   plan.count_mode = options.requests > 0;
+  if (!plan.count_mode) plan.answer_window_end = plan.end;
   plan.budget = static_cast<int64_t>(options.requests);
 
   std::vector<std::unique_ptr<Worker>> workers;

@@ -17,7 +17,7 @@ enum class ErrorKind {
   Write,       // sending the request failed
   Read,        // reading the answer failed (ECONNRESET, ...)
   Closed,      // the connection closed before END_REQUEST
-  Timeout,     // no END_REQUEST within --timeout
+  Timeout,     // no END_REQUEST within --timeout: an unanswered request
   Protocol,    // malformed records, unexpected types or request ids
   EndStatus,   // END_REQUEST with a protocol status other than REQUEST_COMPLETE
   HttpStatus,  // a Status header of 400 or more
@@ -40,8 +40,16 @@ struct Stats {
   uint64_t warmup_requests = 0;
   uint64_t warmup_errors = 0;
   double elapsed_s = 0;  // measured window: end of warm-up to the last answer
+  /// Connections that had a request outstanding during the measured run but got no
+  /// answer (END_REQUEST) in it: a server that pins its workers to other connections
+  /// starves these, and their requests never reach `requests` or the percentiles.
+  uint64_t starved_connections = 0;
+  /// The longest any connection waited with a request outstanding and no answer, across
+  /// timeouts and reconnects (for a starved connection: about the whole run).
+  uint64_t longest_unanswered_ns = 0;
 
   uint64_t errorTotal() const;
+  uint64_t unansweredRequests() const { return errors[static_cast<size_t>(ErrorKind::Timeout)]; }
   void merge(const Stats& other);
 };
 

@@ -18,7 +18,7 @@ struct Options {
   uint64_t requests = 0;  // when set, a request count replaces the duration
   double warmup_s = 1;
   bool keep_alive = true;
-  double timeout_s = 10;
+  double timeout_s = 2;
   fastcgi::ParamList params;
   std::string body;
   bool json = false;

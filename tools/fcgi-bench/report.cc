@@ -42,7 +42,8 @@ void printText(std::FILE* out, const Options& options, const Stats& stats) {
       out, "  Transfer/sec: {}/s\n",
       humanBytes(stats.elapsed_s > 0 ? static_cast<double>(stats.bytes_read) / stats.elapsed_s
                                      : 0.0));
-  fmt::print(out, "  Latency (ms): min {:.3f}  mean {:.3f}  max {:.3f}\n", ms(h.min()),
+  fmt::print(out, "  Latency (ms{}): min {:.3f}  mean {:.3f}  max {:.3f}\n",
+             stats.unansweredRequests() ? ", with the unanswered at their wait" : "", ms(h.min()),
              h.mean() / 1e6, ms(h.max()));
   for (double p : kPercentiles) {
     fmt::print(out, "    p{:<5} {:10.3f}\n", p, ms(h.percentile(p)));
@@ -55,7 +56,13 @@ void printText(std::FILE* out, const Options& options, const Stats& stats) {
       fmt::print(out, "  {} {}", errorName(static_cast<ErrorKind>(i)), stats.errors[i]);
     }
   }
-  fmt::print(out, "\n  Connections opened: {}  retries: {}  stderr bytes: {}\n", stats.connects,
+  fmt::print(out, "\n  Unanswered requests: {} (no answer within {:g}s)\n",
+             stats.unansweredRequests(), options.timeout_s);
+  fmt::print(out,
+             "  Starved connections: {} of {} (no answer during the run); longest wait "
+             "without an answer: {:.3f} ms\n",
+             stats.starved_connections, options.connections, ms(stats.longest_unanswered_ns));
+  fmt::print(out, "  Connections opened: {}  retries: {}  stderr bytes: {}\n", stats.connects,
              stats.retries, stats.stderr_bytes);
   if (stats.warmup_requests || stats.warmup_errors) {
     fmt::print(out, "  Warm-up: {} requests, {} errors (not counted above)\n",
@@ -79,7 +86,9 @@ void printJson(std::FILE* out, const Options& options, const Stats& stats) {
              "\"status\": {{\"2xx\": {}, \"3xx\": {}, \"4xx\": {}, \"5xx\": {}}}, "
              "\"bytes_read\": {}, \"bytes_written\": {}, \"stdout_bytes\": {}, "
              "\"stderr_bytes\": {}, \"connects\": {}, \"retries\": {}, "
-             "\"warmup_requests\": {}, \"warmup_errors\": {}}}\n",
+             "\"warmup_requests\": {}, \"warmup_errors\": {}, \"timeout_s\": {:g}, "
+             "\"unanswered_requests\": {}, \"starved_connections\": {}, "
+             "\"longest_unanswered_ms\": {:.4f}}}\n",
              options.address, options.connections, options.threads,
              options.keep_alive ? "true" : "false", stats.requests, stats.errorTotal(), errors,
              stats.elapsed_s, rps(stats), ms(h.min()), h.mean() / 1e6, ms(h.percentile(50)),
@@ -87,7 +96,8 @@ void printJson(std::FILE* out, const Options& options, const Stats& stats) {
              stats.status_classes[2], stats.status_classes[3], stats.status_classes[4],
              stats.status_classes[5], stats.bytes_read, stats.bytes_written, stats.stdout_bytes,
              stats.stderr_bytes, stats.connects, stats.retries, stats.warmup_requests,
-             stats.warmup_errors);
+             stats.warmup_errors, options.timeout_s, stats.unansweredRequests(),
+             stats.starved_connections, ms(stats.longest_unanswered_ns));
 }
 
 }  // namespace fpmd::bench
