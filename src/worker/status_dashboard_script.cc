@@ -107,7 +107,7 @@ std::string_view script() {
       const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(max, 1))));
       const scale = (bottom - top) / (hi - lo);
       y = (v) => Math.round(bottom - (Math.log10(Math.max(v, 1)) - lo) * scale);
-      const every = Math.ceil((hi - lo) / 4);
+      const every = Math.ceil((hi - lo) / 5);
       ticks = [];
       for (let e = lo; e <= hi; e += every) ticks.push(Math.pow(10, e));
     } else {
@@ -299,12 +299,22 @@ std::string_view script() {
     drawPool(view);
   }
 
+  // Where the table and each chart sit on the page ("x,y,width,height" in CSS pixels), so a
+  // test can look for the chart colours in a screenshot of exactly those areas.
+  function markRect(node) {
+    const r = node.getBoundingClientRect();
+    node.dataset.rect = [r.left + scrollX, r.top + scrollY, r.width, r.height]
+                            .map(Math.round).join(',');
+  }
+
   function drawPool(view) {
     for (const def of CHARTS) {
       const canvas = view.canvases[def.id];
       if (canvas.parentNode.hidden) continue;
       drawChart(canvas, def, view.history);
+      markRect(canvas);
     }
+    markRect(view.table);
   }
 
   // ---- workers ----

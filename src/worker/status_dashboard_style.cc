@@ -78,7 +78,7 @@ body[data-state="error"] .dot { background: var(--bad); }
 .table-wrap { overflow-x: auto; border: 1px solid var(--border); border-radius: 6px; }
 table.workers { width: 100%; border-collapse: collapse; font-size: 13px; }
 .workers th, .workers td {
-  padding: 5px 9px; text-align: left; white-space: nowrap; border-bottom: 1px solid var(--border);
+  padding: 5px 8px; text-align: left; white-space: nowrap; border-bottom: 1px solid var(--border);
 }
 .workers th {
   background: var(--panel2); color: var(--muted); font-weight: 500; font-size: 12px;
@@ -88,7 +88,7 @@ table.workers { width: 100%; border-collapse: collapse; font-size: 13px; }
 .workers tbody tr:hover { background: rgba(255, 255, 255, .03); }
 .workers td.num { text-align: right; }
 .workers th.num { text-align: right; }
-.workers td.text { max-width: 320px; overflow: hidden; text-overflow: ellipsis; }
+.workers td.text { max-width: 210px; overflow: hidden; text-overflow: ellipsis; }
 .state {
   display: inline-block; min-width: 64px; text-align: center; font-size: 12px; font-weight: 600;
   padding: 0 8px; border-radius: 999px; border: 1px solid currentColor;
