@@ -44,8 +44,8 @@ def docroot(tmp_path):
     return tmp_path
 
 
-def bench(tool, address, *args, script=None):
-    argv = [tool, "--json", "-d", str(DURATION), "-w", str(WARMUP), "--timeout", str(TIMEOUT),
+def bench(tool, address, *args, script=None, timeout=TIMEOUT):
+    argv = [tool, "--json", "-d", str(DURATION), "-w", str(WARMUP), "--timeout", str(timeout),
             *args]
     if script:
         argv += ["-s", str(script)]
@@ -53,7 +53,7 @@ def bench(tool, address, *args, script=None):
         argv += ["-p", "SCRIPT_FILENAME=/nowhere.php"]
     argv.append(address)
     run = subprocess.run(argv, capture_output=True, text=True,
-                         timeout=DURATION + WARMUP + TIMEOUT + 30)
+                         timeout=DURATION + WARMUP + timeout + 30)
     assert run.returncode in (0, 2), run.stderr
     result = json.loads(run.stdout)
     result["exit"] = run.returncode
@@ -77,6 +77,17 @@ def test_php_fpm_pins_its_worker_and_starves_the_other_connections(
     assert result["max_ms"] >= TIMEOUT * 1000 * 0.99
     assert result["longest_unanswered_ms"] >= DURATION * 1000
     assert result["exit"] == 2
+
+
+def test_a_connection_sent_in_the_warm_up_and_answered_after_the_run_was_starved(
+        fcgi_bench, php_fpm_bin, fpm_factory, docroot):
+    # A timeout longer than the run: nothing times out; php-fpm answers the waiting
+    # connections only once the pinned one closes at the end, and that does not count.
+    fpm = fpm_factory(php_fpm_bin, pool=pinned_pool())
+    result = bench(fcgi_bench, fpm.address, "-c", "4", "-k", script=docroot / "hello.php",
+                   timeout=DURATION + WARMUP + 5)
+    assert result["starved_connections"] >= 1, result
+    assert result["longest_unanswered_ms"] >= DURATION * 1000
 
 
 def test_fpmd_serves_every_kept_alive_connection(fcgi_bench, fpmd_bin, fpm_factory, docroot):

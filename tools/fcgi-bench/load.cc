@@ -237,7 +237,9 @@ class Worker {
 
   /// A connection's request ended (answered or failed) at `now`.
   void settle(Conn& conn, Clock::time_point now, bool answered) {
-    if (inRun(now)) conn.asked = true;
+    // Outstanding at some point of the run, even if sent in the warm-up and answered
+    // after the end.
+    if (conn.started <= plan_.answer_window_end && now >= plan_.warmup_end) conn.asked = true;
     if (!answered) return;
     if (inRun(now)) conn.answered = true;
     if (conn.waiting_since && measured(now)) noteWait(now - *conn.waiting_since);
