@@ -7,6 +7,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,6 +148,62 @@ def memory(server):
     total_rss = (master or {}).get("rss", 0) + sum(w["rss"] for w in workers)
     return {"master": master, "workers": workers, "total_pss": total_pss,
             "total_rss": total_rss}
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """(own, reaped children's) CPU time of a process in seconds, from /proc/PID/stat:
+    utime+stime and cutime+cstime (the CPU of the workers it has waited for)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
+    return (utime + stime) / _CLOCK_TICKS, (cutime + cstime) / _CLOCK_TICKS
+
+
+SPAWN_RE = r"child (\d+) started"
+
+
+class SpawnWatch:
+    """Times the "child N started" lines of a server's log as they arrive (both servers
+    log each fork after start-up at NOTICE), in a thread, from the current end of the
+    log on. Polling /proc for new pids would miss short-lived workers and cost CPU."""
+
+    def __init__(self, server):
+        self.server = server
+        self.times = []
+        self._offset = len(server.log())
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                match = self.server.wait_for_log(SPAWN_RE, 0.2, start=self._offset)
+            except Exception:  # nothing new within 0.2 s (or the server is gone)
+                continue
+            self.times.append(time.monotonic())
+            self._offset = match.end()
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(5)
+        return self.times
+
+
+def max_in_window(times, window):
+    """The most events within any `window` seconds."""
+    best, first = 0, 0
+    times = sorted(times)
+    for last, t in enumerate(times):
+        while t - times[first] > window:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
 
 
 def free_port():

@@ -60,19 +60,33 @@ def table(rows, header):
     return "\n".join(out) + "\n"
 
 
-def throughput_rows(entries, describe):
+def throughput_rows(entries, describe, starvation=False):
     rows = []
     for e in entries:
         a, b = e["php-fpm"], e["fpmd"]
-        rows.append([*describe(e["key"]), fmt(a.get("rps")), fmt(b.get("rps")),
-                     ratio(a.get("rps"), b.get("rps")), fmt(a.get("p99_ms"), 2),
-                     fmt(b.get("p99_ms"), 2), ratio(a.get("p99_ms"), b.get("p99_ms")),
-                     f"{a.get('errors', 0)} / {b.get('errors', 0)}"])
+        row = [*describe(e["key"]), fmt(a.get("rps")), fmt(b.get("rps")),
+               ratio(a.get("rps"), b.get("rps")), fmt(a.get("p99_ms"), 2),
+               fmt(b.get("p99_ms"), 2), ratio(a.get("p99_ms"), b.get("p99_ms")),
+               f"{a.get('errors', 0)} / {b.get('errors', 0)}"]
+        if starvation:
+            row += [f"{a.get('starved', 0)} / {b.get('starved', 0)}",
+                    f"{a.get('unanswered', 0)} / {b.get('unanswered', 0)}"]
+        rows.append(row)
     return rows
 
 
 THROUGHPUT_HEADER = ["php-fpm req/s", "fpmd req/s", "fpmd/php-fpm", "php-fpm p99 ms",
                      "fpmd p99 ms", "p99 fpmd/php-fpm", "errors (php-fpm / fpmd)"]
+# fcgi-bench's own counts of what got no answer (not available from wrk).
+STARVATION_HEADER = ["starved conns (php-fpm / fpmd)", "unanswered (php-fpm / fpmd)"]
+STARVATION_NOTE = (
+    "`starved conns`: connections (of `conc`) that got no answer during the whole measured "
+    "run, worst round; `unanswered`: requests that got none within fcgi-bench's timeout, "
+    "summed over the rounds (they are also in `errors`, and in the latency histogram at the "
+    "time they waited). Requests sent during the warm-up and still waiting count. With more "
+    "kept-alive connections than workers, php-fpm pins each worker to one connection and the "
+    "others wait for the whole run: its req/s and p99 are those of the connections it "
+    "served. fpmd hands an idle kept connection over when another client needs the worker.\n")
 
 
 def plots(results, out_dir):
@@ -154,21 +168,16 @@ def write(results, doc_path, plot_dir):
             + "; ".join(f"{page}: php-fpm {b['php-fpm']}, fpmd {b['fpmd']}"
                         for page, b in best.items()) + ". `sleep.php` uses 16 for both.\n")
         add(table(throughput_rows(sc.get("pool_sweep", []), lambda k: [
-            k["page"], k["pool"]["php-fpm"]]), ["page", "pm.max_children", *THROUGHPUT_HEADER]))
+            k["page"], k["pool"]["php-fpm"]], starvation=True),
+            ["page", "pm.max_children", *THROUGHPUT_HEADER, *STARVATION_HEADER]))
     if sc.get("direct"):
         add("## Direct FastCGI (fcgi-bench)\n")
-        add("**Read the keep-alive rows with care.** With more kept-alive connections than "
-            "workers, php-fpm pins each worker to one connection: only `pm.max_children` of "
-            "the connections are ever answered, the others wait for the whole run and are "
-            "not counted (fcgi-bench does not yet report connections that got no answer). "
-            "Its latency is that of the lucky few. fpmd hands an idle connection to the "
-            "master when another client needs the worker, so every connection is served: "
-            "its p99 includes the real queueing, and the hand-over costs some throughput. "
-            "The rows without keep-alive compare like with like.\n")
+        add(STARVATION_NOTE)
         add(table(throughput_rows(sc["direct"], lambda k: [
             k["page"], k["conc"], "on" if k["keep_alive"] else "off",
-            f"{k['pool']['php-fpm']}/{k['pool']['fpmd']}"]),
-            ["page", "conc", "keep-alive", "pool (php-fpm/fpmd)", *THROUGHPUT_HEADER]))
+            f"{k['pool']['php-fpm']}/{k['pool']['fpmd']}"], starvation=True),
+            ["page", "conc", "keep-alive", "pool (php-fpm/fpmd)", *THROUGHPUT_HEADER,
+             *STARVATION_HEADER]))
         for png in plots(results, plot_dir):
             rel = os.path.relpath(png, doc_path.parent)
             add(f"![{png.stem}]({rel})\n")
@@ -229,22 +238,68 @@ def write(results, doc_path, plot_dir):
                     "yes" if rl[n].get("alive_after") else "NO"] for n in SERVERS if n in rl],
                   ["server", "served", "failed", "failures by kind", "p99.9 ms",
                    "worst ms", "running after"]))
-    if sc.get("max_requests"):
-        add("## pm.max_requests recycling cost\n")
-        add("`hello.php`, c=16, keep-alive, 4 static workers; 100 means each worker is "
-            "replaced after 100 requests (a connection closed by a recycled worker before "
-            "answering is retried by fcgi-bench, not counted as a failure).\n")
-        rows = throughput_rows(sc["max_requests"], lambda k: [k["key"] if False else
-                                                             k["max_requests"]])
-        add(table(rows, ["pm.max_requests", *THROUGHPUT_HEADER]))
-        base = {e["key"]["max_requests"]: e for e in sc["max_requests"]}
-        if 0 in base and 100 in base:
-            costs = []
-            for n in SERVERS:
-                a, b = base[0][n].get("rps"), base[100][n].get("rps")
-                if a and b:
-                    costs.append(f"{n} loses {100 * (1 - b / a):.1f}%")
-            add("Throughput cost of recycling every 100 requests: " + ", ".join(costs) + ".\n")
+    if sc.get("handover"):
+        add("## Keep-alive hand-over cost (direct FastCGI, hello.php)\n")
+        add("A static pool of 8 for both. With `conc` ≤ 8 every kept-alive connection can keep "
+            "a worker of its own; above it, fpmd hands idle connections between workers and "
+            "php-fpm leaves the extra connections waiting. The row without keep-alive is the "
+            "reference. " + STARVATION_NOTE)
+        add(table(throughput_rows(sc["handover"], lambda k: [
+            k["conc"], "on" if k["keep_alive"] else "off"], starvation=True),
+            ["conc", "keep-alive", *THROUGHPUT_HEADER, *STARVATION_HEADER]))
+        cells = {(e["key"]["conc"], e["key"]["keep_alive"]): e["fpmd"] for e in sc["handover"]}
+        kept = sorted(c for c, keep in cells if keep)
+        if len(kept) >= 2 and cells[(kept[0], True)].get("rps"):
+            low, high = cells[(kept[0], True)], cells[(kept[-1], True)]
+            add(f"fpmd keep-alive at c={kept[-1]} against c={kept[0]}: "
+                f"{high.get('rps', 0) / low['rps']:.2f}× the throughput, p99 "
+                f"{fmt(low.get('p99_ms'), 2)} → {fmt(high.get('p99_ms'), 2)} ms.\n")
+    rec = sc.get("recycling")
+    if rec:
+        add("## pm.max_requests recycling\n")
+        add(f"A static pool of {rec[0]['pool']}, `{rec[0]['page']}`, c={rec[0]['conc']} without "
+            "keep-alive, constant load; `pm.max_requests = 200` replaces each worker after 200 "
+            "requests. fpmd's `pm.max_requests_jitter` (docs/process-managers.md) lowers each "
+            "worker's limit by a random 0..jitter (default: a tenth, 20) so that workers "
+            "started together are not replaced together; `0` gives PHP-FPM's exact counts. "
+            "Forks are timed as their `child N started` lines reach the log; `max forks in "
+            "100 ms / 1 s` is the largest number within any such window (median of the rounds).\n")
+        rows = []
+        for e in rec:
+            rows.append([e["server"], e["max_requests"] or "0 (never)",
+                         "–" if e["server"] == "php-fpm" or not e["max_requests"]
+                         else e["jitter"], fmt(e.get("rps")), fmt(e.get("p99_ms"), 2),
+                         fmt(e.get("max_ms"), 1), fmt(e.get("spawns"), 0),
+                         fmt(e.get("max_spawns_100ms"), 0), fmt(e.get("max_spawns_1s"), 0),
+                         e.get("errors", 0)])
+        add(table(rows, ["server", "pm.max_requests", "jitter", "req/s", "p99 ms",
+                         "worst ms", "forks", "max forks in 100 ms", "max forks in 1 s",
+                         "errors"]))
+    crash = sc.get("crash_loop")
+    if crash:
+        add("## Crash loop: every worker dies on its first request\n")
+        add("`crash.php` SIGKILLs the worker running it; a static pool of 4, fcgi-bench -c 4 "
+            "without keep-alive asks for it without pause over the window (a site under "
+            "traffic after a broken deploy). PHP-FPM replaces each dead worker at once; fpmd "
+            "delays the respawn of workers that die soon after start (100 ms doubling to 10 s, "
+            "logged). Forks from the `child N started` log lines; CPU from /proc/PID/stat: the "
+            "master's own utime+stime, and the reaped workers' (cutime+cstime). Medians over "
+            "the rounds.\n")
+        rows = []
+        for name in SERVERS:
+            runs = crash.get(name) or []
+            if not runs:
+                continue
+
+            def med(key):
+                values = sorted(r[key] for r in runs)
+                return values[len(values) // 2]
+            rows.append([name, fmt(med("window_s"), 1), med("forks"),
+                         fmt(med("forks") / med("window_s"), 1), fmt(med("master_cpu_s"), 2),
+                         fmt(med("workers_cpu_s"), 2), med("backoff_lines"),
+                         "yes" if all(r["alive_after"] for r in runs) else "NO"])
+        add(table(rows, ["server", "window s", "forks", "forks/s", "master CPU s",
+                         "workers CPU s", "back-off log lines", "running after"]))
     mem = sc.get("memory")
     if mem:
         add("## Memory (KiB, /proc/PID/smaps_rollup)\n")

@@ -25,13 +25,17 @@ import report
 MODES = {
     "quick": dict(duration=1.0, warmup=0.3, rounds=3, conc=[8, 64], pools=[4],
                   sweep_pages=[], nginx_conc=[64], reload_gap=0.4, floor_s=1.0,
-                  big_conc=[8], nginx_big=False),
+                  big_conc=[8], nginx_big=False, crash_s=1.5, crash_rounds=2,
+                  handover_conc=[8, 16]),
     "full": dict(duration=3.0, warmup=0.5, rounds=3, conc=[8, 64, 256], pools=[2, 4, 8, 16],
                  sweep_pages=["hello.php", "work.php"], nginx_conc=[8, 64, 256],
-                 reload_gap=1.0, floor_s=3.0, big_conc=[8, 64], nginx_big=True),
+                 reload_gap=1.0, floor_s=3.0, big_conc=[8, 64], nginx_big=True, crash_s=5.0,
+                 crash_rounds=3, handover_conc=[8, 32]),
 }
 SERVERS = ("php-fpm", "fpmd")
 SLEEP_POOL = 16
+RECYCLE_POOL, RECYCLE_LIMIT, RECYCLE_CONC = 8, 200, 8
+HANDOVER_POOL = 8
 
 
 class Bench:
@@ -221,23 +225,106 @@ class Bench:
         self.results["scenarios"]["reload"] = out
 
     def max_requests(self):
+        """pm.max_requests recycling: a static pool of 8 under constant load from 8
+        kept-alive connections (as nginx's keepalive upstream spreads it: every worker
+        serves at the same pace, so workers started together reach the limit together),
+        never recycled, then recycled every 200 requests: php-fpm, fpmd without jitter
+        (pm.max_requests_jitter = 0, PHP-FPM's exact counts) and fpmd with its default
+        jitter. Forks are timed from the log to find restarts bunched together."""
         cfg = self.cfg
+        variants = [("php-fpm", 0, None), ("fpmd", 0, None), ("php-fpm", RECYCLE_LIMIT, None),
+                    ("fpmd", RECYCLE_LIMIT, "0"), ("fpmd", RECYCLE_LIMIT, None)]
         servers = {}
         try:
-            for limit in (0, 100):
-                for name in SERVERS:
-                    p = pool(4)
-                    p["pm.max_requests"] = str(limit)
-                    servers[(name, limit)] = m.start_server(self.binaries[name], p)
-            for limit in (0, 100):
-                def one(name, _):
-                    return m.fcgi_bench(self.tool, servers[(name, limit)].address, "hello.php",
-                                        16, cfg["duration"], cfg["warmup"], True)
-                key = {"page": "hello.php", "conc": 16, "max_requests": limit}
-                self.record("max_requests", key, self.alternate(cfg["rounds"], one))
+            for name, limit, jitter in variants:
+                p = pool(RECYCLE_POOL)
+                p["pm.max_requests"] = str(limit)
+                if jitter is not None:
+                    p["pm.max_requests_jitter"] = jitter
+                servers[(name, limit, jitter)] = m.start_server(self.binaries[name], p)
+            runs = {v: [] for v in variants}
+            for r in range(cfg["rounds"]):
+                for v in (variants if r % 2 == 0 else variants[::-1]):
+                    server = servers[v]
+                    watch = m.SpawnWatch(server)
+                    res = m.fcgi_bench(self.tool, server.address, "hello.php", RECYCLE_CONC,
+                                       cfg["duration"], cfg["warmup"])
+                    times = watch.stop()
+                    res["spawns"] = len(times)
+                    res["max_spawns_1s"] = m.max_in_window(times, 1.0)
+                    res["max_spawns_100ms"] = m.max_in_window(times, 0.1)
+                    runs[v].append(res)
+            out = []
+            for (name, limit, jitter), rs in runs.items():
+                summary = summarize(rs)
+                for key in ("spawns", "max_spawns_1s", "max_spawns_100ms"):
+                    summary[key] = statistics.median(r[key] for r in rs)
+                out.append({"server": name, "max_requests": limit,
+                            "jitter": "default" if name == "fpmd" and jitter is None and limit
+                            else jitter, "pool": RECYCLE_POOL, "conc": RECYCLE_CONC,
+                            "page": "hello.php", **summary})
+                self.log(f"max_requests {name} limit {limit} jitter {jitter}: "
+                         f"{summary.get('rps', 0):.1f} rps p99 {summary.get('p99_ms', 0):.2f} "
+                         f"forks {summary['spawns']} (max {summary['max_spawns_100ms']} in "
+                         f"100 ms, {summary['max_spawns_1s']} in 1 s) "
+                         f"errors {summary['errors']}")
+            self.results["scenarios"]["recycling"] = out
         finally:
             for server in servers.values():
                 server.stop(check=False)
+
+    def crash_loop(self):
+        """Every worker dies on its first request (crash.php SIGKILLs its own process)
+        under constant load: forks and CPU over a fixed window. PHP-FPM respawns at once;
+        fpmd backs off (docs/process-managers.md, Crashes)."""
+        cfg = self.cfg
+        window = cfg["crash_s"]
+        out = {n: [] for n in SERVERS}
+        for r in range(cfg["crash_rounds"]):
+            for name in (SERVERS if r % 2 == 0 else SERVERS[::-1]):
+                server = m.start_server(self.binaries[name], pool(4))
+                try:
+                    res = {}
+
+                    def load():
+                        res.update(m.fcgi_bench(self.tool, server.address, "crash.php", 4,
+                                                window, 0, keep_alive=False, timeout=1))
+                    watch = m.SpawnWatch(server)
+                    thread = threading.Thread(target=load)
+                    cpu0, t0 = m.cpu_seconds(server.pid), time.monotonic()
+                    thread.start()
+                    # Both servers are sampled over the same window; fcgi-bench then waits
+                    # out its timeout for the requests fpmd's back-off leaves queued.
+                    time.sleep(window)
+                    cpu1 = m.cpu_seconds(server.pid)
+                    forks = sum(1 for t in watch.stop() if t <= t0 + window)
+                    thread.join(window + 90)
+                    out[name].append({
+                        "window_s": window, "forks": forks,
+                        "master_cpu_s": cpu1[0] - cpu0[0], "workers_cpu_s": cpu1[1] - cpu0[1],
+                        "failed": res.get("errors"), "served": res.get("requests"),
+                        "alive_after": server.is_running(),
+                        "backoff_lines": server.log().count("soon after start; respawning")})
+                finally:
+                    server.stop(check=False)
+                last = out[name][-1]
+                self.log(f"crash loop {name}: {last['forks']} forks in {last['window_s']:.1f} s, "
+                         f"master CPU {last['master_cpu_s']:.2f} s, workers CPU "
+                         f"{last['workers_cpu_s']:.2f} s")
+        self.results["scenarios"]["crash_loop"] = out
+
+    def keepalive_handover(self):
+        """Direct keep-alive on a static pool of 8 with as many connections as workers
+        (each worker keeps its own) and with more (fpmd hands idle connections over;
+        php-fpm starves the extra ones), plus the same load without keep-alive."""
+        servers = self.servers({n: pool(HANDOVER_POOL) for n in SERVERS})
+        try:
+            for conc in self.cfg["handover_conc"]:
+                self.direct(servers, "hello.php", conc, scenario="handover")
+            self.direct(servers, "hello.php", self.cfg["handover_conc"][-1], keep_alive=False,
+                        scenario="handover")
+        finally:
+            self.stop(servers)
 
     def memory(self):
         servers = self.servers({n: pool(4) for n in SERVERS})
@@ -283,6 +370,10 @@ class Bench:
                 self.reload_under_load()
             if self.wanted("max_requests"):
                 self.max_requests()
+            if self.wanted("crash_loop"):
+                self.crash_loop()
+            if self.wanted("handover"):
+                self.keepalive_handover()
             if self.wanted("memory"):
                 self.memory()
         finally:
@@ -313,6 +404,9 @@ def summarize(runs):
             out[key] = statistics.median(values)
     out["max_ms"] = max((r.get("max_ms") or 0) for r in runs)
     out["errors"] = sum(r.get("errors", 0) for r in runs)
+    # A server that leaves connections unanswered does so in every round: the worst one.
+    out["starved"] = max(r.get("starved_connections", 0) for r in runs)
+    out["unanswered"] = sum(r.get("unanswered_requests", 0) for r in runs)
     out["requests"] = sum(r.get("requests", 0) for r in runs)
     out["rounds"] = len(runs)
     out["rps_all"] = [round(r.get("rps", 0), 1) for r in runs]
@@ -324,7 +418,7 @@ def main():
     parser.add_argument("mode", choices=sorted(MODES))
     parser.add_argument("build_dir")
     parser.add_argument("--only", nargs="*", help="scenarios: floor sweep direct nginx "
-                        "ondemand reload max_requests memory")
+                        "ondemand reload max_requests crash_loop handover memory")
     parser.add_argument("--doc", help="where to write the report (default by mode)")
     parser.add_argument("--merge", help="a results file whose scenarios fill the ones this "
                         "run lacks (the report says which)")
