@@ -58,7 +58,7 @@ bool Connection::reusable() const {
   return active_ && finished_ && keep_conn_ && !aborted_ && !error_;
 }
 
-Connection::Next Connection::nextRecord(Record& record) {
+Connection::Next Connection::nextRecord(Record& record, IdleWait* idle_wait) {
   for (;;) {
     std::string_view input(in_.get() + in_pos_, in_end_ - in_pos_);
     RecordParser::Status status = parser_.next(input, record);
@@ -71,6 +71,10 @@ Connection::Next Connection::nextRecord(Record& record) {
     // The parser took every byte (partial records are kept inside it): the buffer is
     // free, and no view into it is still in use.
     in_pos_ = in_end_ = 0;
+    if (!active_ && idle_wait != nullptr &&
+        !idle_wait->waitReadable(fd_.get(), !parser_.atBoundary())) {
+      return Next::GaveUp;
+    }
     long n = readSome(fd_.get(), in_.get(), in_capacity_);
     if (n > 0) {
       in_end_ = static_cast<size_t>(n);
@@ -159,7 +163,7 @@ bool Connection::beginRequest(const Record& record) {
   return true;
 }
 
-Connection::ReadResult Connection::readRequest(cgi::Params& params) {
+Connection::ReadResult Connection::readRequest(cgi::Params& params, IdleWait* idle_wait) {
   params.clear();
   if (error_) return ReadResult::Error;
   if (active_) {
@@ -171,8 +175,9 @@ Connection::ReadResult Connection::readRequest(cgi::Params& params) {
   auto failed = [this] { return error_ ? ReadResult::Error : ReadResult::Closed; };
   for (;;) {
     Record record;
-    Next next = nextRecord(record);
+    Next next = nextRecord(record, idle_wait);
     if (next == Next::Error) return ReadResult::Error;
+    if (next == Next::GaveUp) return parser_.atBoundary() ? ReadResult::Idle : ReadResult::Closed;
     if (next == Next::Eof) {
       peer_gone_ = true;
       if (!active_ && parser_.atBoundary()) return ReadResult::Closed;

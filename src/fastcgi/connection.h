@@ -33,14 +33,29 @@ class Connection {
     Request,  // `params` holds the request; body() and sink() serve it
     Closed,   // the peer closed between requests, or the connection cannot serve more
     Error,    // malformed input or I/O failure, logged in one line: drop the connection
+    Idle,     // the IdleWait gave up before any byte of a next request: the connection
+              // is between requests and may be handed to another process
+  };
+
+  /// How the caller waits while no request has begun on the connection (its first one,
+  /// or the next one on a kept connection): a read there may block for as long as the
+  /// web server likes, so the caller can watch other things (a stop) and give up.
+  class IdleWait {
+   public:
+    virtual ~IdleWait() = default;
+    /// Called before such a read. True once `fd` is readable; false to stop waiting.
+    /// `partial`: part of a record has already arrived.
+    virtual bool waitReadable(int fd, bool partial) = 0;
   };
 
   /// Reads until a BEGIN_REQUEST and its PARAMS stream (ended by the empty PARAMS record)
   /// have arrived, answering GET_VALUES and unknown management records on the way. A role
   /// other than RESPONDER is refused with FCGI_UNKNOWN_ROLE. On a kept connection, first
   /// drains what is left of the previous request's stdin. `params` gets FCGI_ROLE first,
-  /// as PHP-FPM sets it, then the params in arrival order.
-  ReadResult readRequest(cgi::Params& params);
+  /// as PHP-FPM sets it, then the params in arrival order. `idle_wait` (optional) is asked
+  /// before every read until a BEGIN_REQUEST has arrived; when it gives up the result is
+  /// Idle, or Closed if part of a record had arrived. Reads after BEGIN_REQUEST block.
+  ReadResult readRequest(cgi::Params& params, IdleWait* idle_wait = nullptr);
 
   /// FCGI_STDIN of the current request, streamed from the socket.
   cgi::BodySource& body() { return body_; }
@@ -91,11 +106,13 @@ class Connection {
     Connection& c_;
   };
 
-  enum class Next { Record, Eof, Error };
+  enum class Next { Record, Eof, Error, GaveUp };
   /// What a record means for the current request, after the checks common to all phases.
   enum class Dispatch { Handled, Ours, Failed };
 
-  Next nextRecord(Record& record);
+  /// The next record, reading as needed; `idle_wait` is asked before each read while no
+  /// request is active.
+  Next nextRecord(Record& record, IdleWait* idle_wait = nullptr);
   Dispatch dispatch(const Record& record);
   bool beginRequest(const Record& record);
   /// Makes the current request's next stdin bytes available in pending_stdin_: > 0 when

@@ -7,10 +7,12 @@
 #include <sys/times.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
+#include <optional>
 
 #include "log/log.h"
 #include "net/fd_passing.h"
@@ -187,33 +189,75 @@ bool giveBack(fastcgi::Connection& connection, const WorkerOptions& options) {
   return net::sendFd(options.handback_fd, connection.fd());
 }
 
-enum class Wake { NextRequest, Needed, Stop };
+/// How long a stopping worker still waits for a request the web server has begun to
+/// send (part of a record, or a connection just accepted): bounded, so a peer that never
+/// finishes cannot keep it.
+constexpr int kStopGraceMillis = 1000;
 
-/// After a kept-alive request, waits for whichever comes first: the web server's next
-/// request on this connection (served here, as PHP-FPM would), another connection
-/// needing a worker (a new one in the listen queue, or one the master dispatches), or a
-/// graceful stop. Under no contention nothing is handed over, so keep-alive costs
-/// nothing extra; under contention an idle connection never keeps others waiting
-/// (PHP-FPM's workers stay pinned to theirs).
-Wake waitForNextRequest(const fastcgi::Connection& connection, const WorkerOptions& options,
-                        scoreboard::Scoreboard* board) {
-  // Meanwhile this worker is free for anyone who needs it.
-  if (board != nullptr) board->setStage(options.slot, cgi::Stage::Idle);
-  pollfd fds[4] = {{connection.fd(), POLLIN, 0},
-                   {options.listen_fd, POLLIN, 0},
-                   {options.dispatch_fd, POLLIN, 0},
-                   {stopWakeFd(), POLLIN, 0}};
-  for (;;) {
-    int ready = ::poll(fds, 4, -1);
-    if (stopRequested()) return Wake::Stop;
-    if (ready < 0) {
-      if (errno == EINTR) continue;
-      return Wake::NextRequest;  // let the read report what is wrong
+/// How a worker waits while no request has begun on the connection it holds. A new
+/// connection's first request is on its way: wait for it (bounded once stopping). On a
+/// kept connection the web server may send the next request much later, or never: the
+/// wait ends at once on a graceful stop, and when another connection needs this worker
+/// (a new one in the listen queue, or one the master dispatches), so that the connection
+/// goes back to the master instead of pinning the worker (PHP-FPM's workers stay pinned
+/// to theirs). Under no contention nothing is handed over: keep-alive costs nothing.
+class RequestWait : public fastcgi::Connection::IdleWait {
+ public:
+  RequestWait(const WorkerOptions& options, scoreboard::Scoreboard* board)
+      : options_(options), board_(board) {}
+
+  /// From now on the connection is kept between requests.
+  void setKept() { kept_ = true; }
+
+  bool waitReadable(int fd, bool partial) override {
+    bool expected = !kept_ || partial;
+    // Between requests this worker is free for anyone who needs it.
+    if (!expected) setStage(cgi::Stage::Idle);
+    // Only a kept connection can be given back for another one.
+    bool watch_others = !expected && options_.handback_fd >= 0;
+    pollfd fds[4] = {{fd, POLLIN, 0},
+                     {stopWakeFd(), POLLIN, 0},
+                     {options_.listen_fd, POLLIN, 0},
+                     {options_.dispatch_fd, POLLIN, 0}};
+    for (;;) {
+      int timeout = -1;
+      nfds_t count = watch_others ? 4 : 2;
+      if (stopRequested()) {
+        if (!expected) return false;
+        timeout = stopGraceLeft();
+        if (timeout == 0) return false;
+        count = 1;  // the stop's eventfd stays readable
+      }
+      int ready = ::poll(fds, count, timeout);
+      if (ready < 0) {
+        if (errno == EINTR) continue;
+        return true;  // let the read report what is wrong
+      }
+      if (fds[0].revents != 0) {  // a request, or the web server's close
+        setStage(cgi::Stage::ReadingHeaders);
+        return true;
+      }
+      if (watch_others && (fds[2].revents | fds[3].revents) != 0) return false;
     }
-    if (fds[0].revents != 0) return Wake::NextRequest;  // or its close
-    if ((fds[1].revents | fds[2].revents) != 0) return Wake::Needed;
   }
-}
+
+ private:
+  void setStage(cgi::Stage stage) {
+    if (board_ != nullptr) board_->setStage(options_.slot, stage);
+  }
+
+  int stopGraceLeft() {
+    auto now = std::chrono::steady_clock::now();
+    if (!stop_deadline_) stop_deadline_ = now + std::chrono::milliseconds(kStopGraceMillis);
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*stop_deadline_ - now);
+    return static_cast<int>(std::max<int64_t>(left.count(), 0));
+  }
+
+  const WorkerOptions& options_;
+  scoreboard::Scoreboard* board_;
+  bool kept_ = false;
+  std::optional<std::chrono::steady_clock::time_point> stop_deadline_;
+};
 
 }  // namespace
 
@@ -234,10 +278,19 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
     fastcgi::Connection connection(std::move(incoming.fd), options.server_values,
                                    std::move(incoming.preread));
     bool handed_back = false;
+    RequestWait wait(options, board);
     for (;;) {
       if (board != nullptr) board->setStage(options.slot, cgi::Stage::ReadingHeaders);
       params.clear();
-      if (connection.readRequest(params) != fastcgi::Connection::ReadResult::Request) break;
+      fastcgi::Connection::ReadResult read = connection.readRequest(params, &wait);
+      if (read == fastcgi::Connection::ReadResult::Idle) {
+        // Stopping, or needed elsewhere, with no request under way: the connection goes
+        // to the master rather than being closed under the web server. On a reload the
+        // master carries it to the next master; on a stop it closes it.
+        handed_back = giveBack(connection, options);
+        break;
+      }
+      if (read != fastcgi::Connection::ReadResult::Request) break;
       uint64_t cpu_before = cpuMicros();
       RequestClock clock = RequestClock::now();
       observer.clearUser();
@@ -264,18 +317,11 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
       ++served;
       if (options.max_requests != 0 && served >= options.max_requests) recycle = true;
       if (!connection.reusable()) break;
-      if (options.handback_fd < 0) {
-        if (recycle || stopRequested()) break;
-        continue;
-      }
-      // Leaving (recycled, or a graceful stop/reload), or needed elsewhere: the kept
-      // connection goes to the master rather than being closed under the web server. On
-      // a reload the master carries it to the next master; on a stop it closes it.
-      if (recycle || stopRequested() ||
-          waitForNextRequest(connection, options, board) != Wake::NextRequest) {
+      if (recycle) {
         handed_back = giveBack(connection, options);
         break;
       }
+      wait.setKept();
     }
     if (!handed_back && !connection.aborted()) closeGracefully(connection.fd());
   }
