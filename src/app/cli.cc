@@ -118,7 +118,7 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
 
 std::string usageText(const std::string& program) {
   return fmt::format(
-      "Usage: {} [-n] [-e] [-h] [-i] [-m] [-v] [-t] [-p <prefix>] [-g <pid>] [-c <file>] [-d "
+      "Usage: {0} [-n] [-e] [-h] [-i] [-m] [-v] [-t] [-p <prefix>] [-g <pid>] [-c <file>] [-d "
       "foo[=bar]] [-y <file>] [-D] [-F [-O]]\n"
       "  -c <path>|<file> Look for php.ini file in this directory\n"
       "  -n               No php.ini file will be used\n"
@@ -144,7 +144,11 @@ std::string usageText(const std::string& program) {
       "  -O, --force-stderr\n"
       "                   force output to stderr in nodaemonize even if stderr is not a TTY\n"
       "  -R, --allow-to-run-as-root\n"
-      "                   Allow pool to run as root (disabled by default)\n",
+      "                   Allow pool to run as root (disabled by default)\n"
+      "\n"
+      "Commands:\n"
+      "  status, top      Watch a pool's status page live, or print it as JSON\n"
+      "                   ('{0} status --help')\n",
       program);
 }
 

@@ -11,6 +11,7 @@
 
 #include "app/cli.h"
 #include "app/daemon.h"
+#include "app/status_cli.h"
 #include "config/config.h"
 #include "log/log.h"
 #include "master/master.h"
@@ -67,6 +68,7 @@ fpmd::php::EngineOptions engineOptions(const CommandLine& cl) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
   const std::string program = programName(args[0]);
+  if (fpmd::app::isStatusCommand(args)) return fpmd::app::runStatusCommand(args, program);
   CommandLine cl = fpmd::app::parseCommandLine(args);
 
   switch (cl.action) {
