@@ -257,9 +257,12 @@ def write(results, doc_path, plot_dir):
     rec = sc.get("recycling")
     if rec:
         add("## pm.max_requests recycling\n")
-        add(f"A static pool of {rec[0]['pool']}, `{rec[0]['page']}`, c={rec[0]['conc']} without "
-            "keep-alive, constant load; `pm.max_requests = 200` replaces each worker after 200 "
-            "requests. fpmd's `pm.max_requests_jitter` (docs/process-managers.md) lowers each "
+        add(f"A static pool of {rec[0]['pool']}, `{rec[0]['page']}`, c={rec[0]['conc']} "
+            "kept-alive connections (as an nginx keepalive upstream spreads load: every worker "
+            "serves at the same pace, so workers started together reach their limit together), "
+            "constant load; `pm.max_requests = 200` replaces each worker after 200 requests (a "
+            "kept connection closed by a recycled worker before answering is retried by "
+            "fcgi-bench, not counted as a failure). fpmd's `pm.max_requests_jitter` (docs/process-managers.md) lowers each "
             "worker's limit by a random 0..jitter (default: a tenth, 20) so that workers "
             "started together are not replaced together; `0` gives PHP-FPM's exact counts. "
             "Forks are timed as their `child N started` lines reach the log; `max forks in "

@@ -26,11 +26,11 @@ MODES = {
     "quick": dict(duration=1.0, warmup=0.3, rounds=3, conc=[8, 64], pools=[4],
                   sweep_pages=[], nginx_conc=[64], reload_gap=0.4, floor_s=1.0,
                   big_conc=[8], nginx_big=False, crash_s=1.5, crash_rounds=2,
-                  handover_conc=[8, 16]),
+                  handover_conc=[], recycle_rounds=2),
     "full": dict(duration=3.0, warmup=0.5, rounds=3, conc=[8, 64, 256], pools=[2, 4, 8, 16],
                  sweep_pages=["hello.php", "work.php"], nginx_conc=[8, 64, 256],
                  reload_gap=1.0, floor_s=3.0, big_conc=[8, 64], nginx_big=True, crash_s=5.0,
-                 crash_rounds=3, handover_conc=[8, 32]),
+                 crash_rounds=3, handover_conc=[8, 32], recycle_rounds=3),
 }
 SERVERS = ("php-fpm", "fpmd")
 SLEEP_POOL = 16
@@ -243,7 +243,7 @@ class Bench:
                     p["pm.max_requests_jitter"] = jitter
                 servers[(name, limit, jitter)] = m.start_server(self.binaries[name], p)
             runs = {v: [] for v in variants}
-            for r in range(cfg["rounds"]):
+            for r in range(cfg["recycle_rounds"]):
                 for v in (variants if r % 2 == 0 else variants[::-1]):
                     server = servers[v]
                     watch = m.SpawnWatch(server)
@@ -372,7 +372,7 @@ class Bench:
                 self.max_requests()
             if self.wanted("crash_loop"):
                 self.crash_loop()
-            if self.wanted("handover"):
+            if self.wanted("handover") and self.cfg["handover_conc"]:
                 self.keepalive_handover()
             if self.wanted("memory"):
                 self.memory()
