@@ -275,7 +275,6 @@ class Worker {
     }
     conn.started = now;
     if (!conn.waiting_since) conn.waiting_since = now;
-    if (inRun(now)) conn.asked = true;
     conn.retried = false;
     send(conn);
   }
