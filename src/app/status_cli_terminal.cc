@@ -100,7 +100,7 @@ bool LiveTerminal::draw(const std::string& frame) {
       if (end == std::string::npos) end = frame.size();
       out.append(frame, start, end - start);
       out += kClearLineEnd;
-      if (end + 1 < frame.size()) out += "\r\n";
+      if (end + 1 < frame.size()) out += "\n";
       start = end + 1;
     }
     out += kClearBelow;
