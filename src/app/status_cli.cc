@@ -128,7 +128,8 @@ int runOnce(const StatusOptions& options, const StatusAddress& address,
 }
 
 int runLive(const StatusOptions& options, const StatusAddress& address) {
-  LiveTerminal terminal;
+  // JSON lines stay in the normal screen: they are meant to be kept or piped.
+  LiveTerminal terminal(/*full_screen=*/!options.json);
   StatusHistory history(kHistorySize);
   std::optional<StatusSnapshot> last;
   const bool utf8 = localeUtf8();

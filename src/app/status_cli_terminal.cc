@@ -45,7 +45,7 @@ winsize terminalSize() {
 
 }  // namespace
 
-LiveTerminal::LiveTerminal() {
+LiveTerminal::LiveTerminal(bool full_screen) {
   g_stop_signal = 0;
   sigset_t set = stopSignalSet();
   ::sigprocmask(SIG_BLOCK, &set, nullptr);
@@ -55,7 +55,7 @@ LiveTerminal::LiveTerminal() {
   action.sa_flags = 0;  // no SA_RESTART: a signal cuts a fetch or a sleep short
   for (int signal : kStopSignals) ::sigaction(signal, &action, nullptr);
 
-  interactive_ = ::isatty(STDOUT_FILENO) == 1;
+  interactive_ = full_screen && ::isatty(STDOUT_FILENO) == 1;
   if (!interactive_) return;
   writeOut(kEnterScreen);
   if (::isatty(STDIN_FILENO) == 1 && ::tcgetattr(STDIN_FILENO, &saved_termios_) == 0) {

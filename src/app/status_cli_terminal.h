@@ -14,10 +14,10 @@ namespace fpmd::app {
 class LiveTerminal {
  public:
   /// Blocks SIGINT, SIGTERM and SIGHUP (they are taken only while wait() sleeps or
-  /// between refreshes, so that none is lost between a check and a sleep) and, when
-  /// stdout is a terminal, switches it to the alternate screen; when stdin is a terminal
-  /// too, keys are read one by one without echo.
-  LiveTerminal();
+  /// while interruptible() runs, so that none is lost between a check and a sleep) and,
+  /// with `full_screen` when stdout is a terminal, switches it to the alternate screen;
+  /// when stdin is a terminal too, keys are read one by one without echo.
+  explicit LiveTerminal(bool full_screen);
   ~LiveTerminal();
   LiveTerminal(const LiveTerminal&) = delete;
   LiveTerminal& operator=(const LiveTerminal&) = delete;

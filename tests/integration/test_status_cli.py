@@ -2,11 +2,15 @@
 lines and as a table, against fpmd and against Debian's php-fpm8.2 (the command reads
 PHP-FPM's page, so it must work with both)."""
 
+import fcntl
 import json
 import os
+import pty
 import select
 import signal
+import struct
 import subprocess
+import termios
 import time
 
 import pytest
@@ -191,3 +195,42 @@ def test_live_keeps_retrying_an_unreachable_address(fpmd_bin, tmp_path):
     assert all(missing in line["error"] for line in lines)
     assert proc.poll() is None
     assert stop(proc, signal.SIGTERM) == 0
+
+
+def test_terminal_view_draws_in_place_and_quits_on_q(fpmd_bin, fpm_factory):
+    fpm = fpm_factory(fpmd_bin, pool=POOL)
+    workers = fpm.wait_for_children(3)
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    before = termios.tcgetattr(slave)
+    env = dict(os.environ, LANG="C.UTF-8", LC_ALL="")
+    proc = subprocess.Popen([fpmd_bin, "status", fpm.listen, "--interval", "0.2"],
+                            stdin=slave, stdout=slave, stderr=subprocess.PIPE, env=env)
+    try:
+        screen = b""
+        deadline = time.monotonic() + 20
+        while screen.count(b"\x1b[H") < 3:  # three frames, each drawn from the top
+            assert time.monotonic() < deadline, screen
+            if select.select([master], [], [], 1)[0]:
+                screen += os.read(master, 65536)
+        assert screen.startswith(b"\x1b[?1049h")  # the alternate screen
+        last = screen.decode()[screen.decode().rindex("\x1b[H"):]
+        for pid in workers:
+            assert str(pid) in last
+        assert "▁" in last or "█" in last or "▅" in last  # the UTF-8 chart
+        os.write(master, b"q")
+        assert proc.wait(timeout=10) == 0
+        while select.select([master], [], [], 0.2)[0]:
+            try:
+                screen += os.read(master, 65536)
+            except OSError:
+                break
+        assert screen.endswith(b"\x1b[?1049l")  # the screen is given back
+        assert termios.tcgetattr(slave)[3] == before[3]  # echo and line mode restored
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+        os.close(master)
+        os.close(slave)
