@@ -53,7 +53,9 @@ location = /broken {{
 """
 
 
-def chromium_or_skip():
+@pytest.fixture
+def chromium():
+    """Debian's chromium (CHROMIUM_BIN overrides); skips when it is not installed."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip(f"{CHROMIUM} not found (apt-get install chromium)")
     return CHROMIUM
@@ -72,7 +74,7 @@ def site(fpmd_bin, fpm_factory, nginx_factory, tmp_path):
 
 
 @pytest.fixture
-def busy_site(site):
+def busy_site(chromium, site):
     """The site with one client in a loop on a slow script, so a worker shows Running."""
     fpm, nginx = site
     stop = threading.Event()
@@ -106,11 +108,11 @@ def status_json(nginx):
     return json.loads(resp.body)
 
 
-def run_chromium(tmp_path, url, *commands):
+def run_chromium(chromium, tmp_path, url, *commands):
     """Runs headless Chromium on url with the given commands (--dump-dom, --screenshot=...)
     and returns its stdout; killed (its whole process group) when it overruns."""
     profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
-    argv = [chromium_or_skip(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    argv = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
             "--no-first-run", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars",
             "--force-device-scale-factor=1", f"--user-data-dir={profile}",
@@ -180,8 +182,8 @@ class DomParser(HTMLParser):
             node.text += data
 
 
-def dump_dom(tmp_path, url, *more):
-    text = run_chromium(tmp_path, url, "--dump-dom", *more)
+def dump_dom(chromium, tmp_path, url, *more):
+    text = run_chromium(chromium, tmp_path, url, "--dump-dom", *more)
     root = DomParser(text).root
     body = root.find(lambda n: n.tag == "body")
     assert body is not None, text[:2000]
@@ -209,12 +211,12 @@ def test_page_is_self_contained(site):
     assert len(scripts) == 1 and "src" not in scripts[0].attrs
 
 
-def test_dom_has_a_row_per_worker(busy_site, tmp_path):
+def test_dom_has_a_row_per_worker(chromium, busy_site, tmp_path):
     fpm, nginx = busy_site
     pids = {p["pid"] for p in status_json(nginx)["processes"]}
     assert pids == set(fpm.children())
 
-    root, body = dump_dom(tmp_path, f"{nginx.base_url}/status?dashboard")
+    root, body = dump_dom(chromium, tmp_path, f"{nginx.base_url}/status?dashboard")
     assert body.attrs.get("data-state") == "ok", body.attrs
     assert int(body.attrs["data-updates"]) >= 2, body.attrs
     _, rows = worker_rows(root)
@@ -247,14 +249,14 @@ def colour_counts(image, rect, colours):
     return found
 
 
-def test_screenshot_shows_table_and_charts(busy_site, tmp_path):
+def test_screenshot_shows_table_and_charts(chromium, busy_site, tmp_path):
     from PIL import Image  # python3-pil, only this test needs it
 
     _, nginx = busy_site
     has_latency = "request duration p50" in status_json(nginx)
     shot = tmp_path / "dashboard.png"
     # The DOM of the same run says where the canvases and the table were drawn.
-    root, body = dump_dom(tmp_path, f"{nginx.base_url}/status?dashboard",
+    root, body = dump_dom(chromium, tmp_path, f"{nginx.base_url}/status?dashboard",
                           f"--screenshot={shot}")
     assert int(body.attrs["data-updates"]) >= 2, body.attrs
     if os.environ.get("FPMD_TEST_KEEP"):
@@ -282,9 +284,9 @@ def test_screenshot_shows_table_and_charts(busy_site, tmp_path):
     assert text_pixels > 200 * len(rows), text_pixels
 
 
-def test_banner_when_status_fails(site, tmp_path):
+def test_banner_when_status_fails(chromium, site, tmp_path):
     _, nginx = site
-    _, body = dump_dom(tmp_path, f"{nginx.base_url}/broken?dashboard")
+    _, body = dump_dom(chromium, tmp_path, f"{nginx.base_url}/broken?dashboard")
     banner = body.find(lambda n: n.attrs.get("id") == "banner")
     assert "hidden" not in banner.attrs
     assert banner.text.startswith("status unavailable: HTTP 503"), banner.text
