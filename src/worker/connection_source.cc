@@ -51,20 +51,33 @@ bool PoolSource::acceptOne(IncomingConnection& incoming) {
   return true;
 }
 
+bool PoolSource::takeDispatched(IncomingConnection& incoming) {
+  if (!try_dispatch_) return false;
+  incoming.fd = net::receiveFd(dispatch_fd_);
+  if (incoming.fd) return true;
+  try_dispatch_ = false;  // empty (or another worker was faster)
+  return false;
+}
+
 IncomingConnection PoolSource::next() {
-  // A handed-over connection has a request waiting: look there first on every call, so
-  // a busy listening socket cannot starve it.
+  // Both queues hold connections whose request is waiting: new ones in the listen queue,
+  // kept ones the master dispatches. Under load neither is ever empty for long, so always
+  // looking at one first starves the other (its requests waited for seconds): take from
+  // them in turn, starting with the one not served last time.
   try_dispatch_ = dispatch_fd_ >= 0;
+  try_accept_ = true;
   for (;;) {
     if (stopRequested()) return {};
     IncomingConnection incoming;
-    if (try_dispatch_ && dispatch_fd_ >= 0) {
-      incoming.fd = net::receiveFd(dispatch_fd_);
-      if (incoming.fd) return incoming;
-      try_dispatch_ = false;  // empty (or another worker was faster)
+    if (dispatch_first_ && takeDispatched(incoming)) {
+      dispatch_first_ = false;
+      return incoming;
     }
     if (try_accept_) {
-      if (acceptOne(incoming)) return incoming;
+      if (acceptOne(incoming)) {
+        dispatch_first_ = true;
+        return incoming;
+      }
       if (errno == ECONNABORTED || errno == EINTR) continue;
       // EINVAL: the graceful-stop handler replaced the listener with an unbound socket.
       if (stopRequested() || errno == EINVAL) return {};
@@ -74,6 +87,8 @@ IncomingConnection PoolSource::next() {
       }
       try_accept_ = false;
     }
+    if (!dispatch_first_ && takeDispatched(incoming)) return incoming;
+    if (try_dispatch_ || try_accept_) continue;
     epoll_event events[3];
     int ready = ::epoll_wait(epoll_.get(), events, 3, -1);
     if (ready < 0) {

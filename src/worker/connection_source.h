@@ -27,8 +27,8 @@ class ConnectionSource {
 };
 
 /// Waits on the pool's (non-blocking) listening socket and its dispatch channel at once,
-/// with EPOLLEXCLUSIVE so one arrival wakes one idle worker, not all of them. Handed-over
-/// connections come first: their request is already waiting.
+/// with EPOLLEXCLUSIVE so one arrival wakes one idle worker, not all of them. When both
+/// have connections waiting, it takes from them in turn.
 class PoolSource : public ConnectionSource {
  public:
   /// dispatch_fd: the workers' end of the dispatch channel, or -1.
@@ -37,6 +37,7 @@ class PoolSource : public ConnectionSource {
 
  private:
   bool acceptOne(IncomingConnection& incoming);
+  bool takeDispatched(IncomingConnection& incoming);
 
   int listen_fd_;
   int dispatch_fd_;
@@ -44,6 +45,7 @@ class PoolSource : public ConnectionSource {
   UniqueFd epoll_;
   bool try_dispatch_ = true;
   bool try_accept_ = true;
+  bool dispatch_first_ = true;  // whose turn it is when both queues hold connections
 };
 
 }  // namespace fpmd::worker

@@ -233,11 +233,13 @@ class RequestWait : public fastcgi::Connection::IdleWait {
         if (errno == EINTR) continue;
         return true;  // let the read report what is wrong
       }
+      // Others first, even when this connection's request came too: theirs are older, and
+      // this one queues behind them at the master (requests served in arrival order).
+      if (watch_others && (fds[2].revents | fds[3].revents) != 0) return false;
       if (fds[0].revents != 0) {  // a request, or the web server's close
         setStage(cgi::Stage::ReadingHeaders);
         return true;
       }
-      if (watch_others && (fds[2].revents | fds[3].revents) != 0) return false;
     }
   }
 

@@ -1,0 +1,108 @@
+// PoolSource takes connections from the listen queue and the dispatch channel in turn
+// when both hold some: preferring one starved the other under keep-alive load.
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <string>
+#include <vector>
+
+#include "net/fd_passing.h"
+#include "worker/connection_source.h"
+
+namespace fpmd::worker {
+namespace {
+
+ino_t inodeOf(int fd) {
+  struct stat st {};
+  EXPECT_EQ(::fstat(fd, &st), 0);
+  return st.st_ino;
+}
+
+class PoolSourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    // Abstract name: nothing to clean up.
+    std::string name = "fpmd-pool-source-test-" + std::to_string(::getpid());
+    name.copy(address.sun_path + 1, sizeof(address.sun_path) - 2);
+    socklen_t length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+    ASSERT_EQ(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&address), length), 0);
+    ASSERT_EQ(::listen(listener_.get(), 16), 0);
+    address_ = address;
+    length_ = length;
+    ASSERT_TRUE(net::makeFdChannel(dispatch_master_, dispatch_worker_));
+  }
+
+  /// A new connection waiting in the listen queue.
+  void connectOne() {
+    UniqueFd client(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    ASSERT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&address_), length_), 0);
+    clients_.push_back(std::move(client));
+  }
+
+  /// A kept connection the master dispatches; remembered by inode.
+  void dispatchOne() {
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    UniqueFd ours(pair[0]);
+    clients_.emplace_back(pair[1]);
+    dispatched_.push_back(inodeOf(ours.get()));
+    ASSERT_TRUE(net::sendFd(dispatch_master_.get(), ours.get()));
+  }
+
+  /// 'd' for a dispatched connection, 'l' for one from the listen queue.
+  char kindOf(const IncomingConnection& incoming) {
+    EXPECT_TRUE(incoming.fd.valid());
+    ino_t inode = inodeOf(incoming.fd.get());
+    for (ino_t d : dispatched_) {
+      if (d == inode) return 'd';
+    }
+    return 'l';
+  }
+
+  UniqueFd listener_;
+  sockaddr_un address_{};
+  socklen_t length_ = 0;
+  UniqueFd dispatch_master_, dispatch_worker_;
+  std::vector<UniqueFd> clients_;
+  std::vector<ino_t> dispatched_;
+};
+
+TEST_F(PoolSourceTest, TakesFromBothQueuesInTurn) {
+  for (int i = 0; i < 3; ++i) {
+    connectOne();
+    dispatchOne();
+  }
+  PoolSource source(listener_.get(), dispatch_worker_.get(), net::AllowedClients{});
+  std::string order;
+  for (int i = 0; i < 6; ++i) order += kindOf(source.next());
+  EXPECT_EQ(order, "dldldl");
+}
+
+TEST_F(PoolSourceTest, WhenOneQueueEmptiesTheOtherIsDrained) {
+  for (int i = 0; i < 2; ++i) connectOne();
+  dispatchOne();
+  PoolSource source(listener_.get(), dispatch_worker_.get(), net::AllowedClients{});
+  std::string order;
+  for (int i = 0; i < 3; ++i) order += kindOf(source.next());
+  EXPECT_EQ(order, "dll");
+}
+
+TEST_F(PoolSourceTest, TheTurnCarriesAcrossCalls) {
+  connectOne();
+  PoolSource source(listener_.get(), dispatch_worker_.get(), net::AllowedClients{});
+  EXPECT_EQ(kindOf(source.next()), 'l');
+  // The listen queue was served last: with both waiting, the dispatched one goes first.
+  connectOne();
+  dispatchOne();
+  EXPECT_EQ(kindOf(source.next()), 'd');
+  EXPECT_EQ(kindOf(source.next()), 'l');
+}
+
+}  // namespace
+}  // namespace fpmd::worker
