@@ -2,7 +2,6 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -91,21 +90,6 @@ std::string title(const StatusOptions& options, bool live, bool keys) {
   return text;
 }
 
-std::string errorJsonLine(const std::string& error) {
-  std::string escaped;
-  for (char c : error) {
-    if (c == '"' || c == '\\') {
-      escaped += '\\';
-      escaped += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      escaped += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-    } else {
-      escaped += c;
-    }
-  }
-  return fmt::format("{{\"time\":{},\"error\":\"{}\"}}", now(), escaped);
-}
-
 int runOnce(const StatusOptions& options, const StatusAddress& address,
             const std::string& program) {
   Fetched fetched = fetch(options, address);
@@ -120,6 +104,7 @@ int runOnce(const StatusOptions& options, const StatusAddress& address,
     StatusHistory history(kHistorySize);  // empty: one sample makes no chart
     FrameOptions frame;
     frame.title = title(options, false, false);
+    frame.width = stdoutColumns();
     frame.utf8 = localeUtf8();
     out = renderFrame(&*fetched.snapshot, history, frame);
   }
@@ -142,7 +127,8 @@ int runLive(const StatusOptions& options, const StatusAddress& address) {
     }
     std::string frame;
     if (options.json) {
-      frame = fetched.error.empty() ? statusJsonLine(*last, now()) : errorJsonLine(fetched.error);
+      frame = fetched.error.empty() ? statusJsonLine(*last, now())
+                                    : statusErrorJsonLine(fetched.error, now());
       frame += '\n';
       if (std::fputs(frame.c_str(), stdout) < 0 || std::fflush(stdout) != 0) break;
     } else {

@@ -154,6 +154,11 @@ std::string statusJsonLine(const StatusSnapshot& snapshot, int64_t time) {
   return fmt::format("{{\"time\":{},\"pools\":{}}}", time, snapshot.pools_json);
 }
 
+std::string statusErrorJsonLine(const std::string& error, int64_t time) {
+  Json line = {{"time", time}, {"error", error}};
+  return line.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 std::vector<StatusWorker> sortedWorkers(std::vector<StatusWorker> workers) {
   std::stable_sort(workers.begin(), workers.end(), [](const auto& a, const auto& b) {
     if (a.idle() != b.idle()) return !a.idle();

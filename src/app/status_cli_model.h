@@ -72,6 +72,9 @@ Result<StatusSnapshot> parseStatusJson(std::string_view body);
 /// One line of --json output: {"time":<epoch seconds>,"pools":[…]}.
 std::string statusJsonLine(const StatusSnapshot& snapshot, int64_t time);
 
+/// A failed refresh as a --json line: {"time":<epoch seconds>,"error":"<message>"}.
+std::string statusErrorJsonLine(const std::string& error, int64_t time);
+
 /// Workers in display order: busy ones first (longest running first), then idle ones by pid.
 std::vector<StatusWorker> sortedWorkers(std::vector<StatusWorker> workers);
 

@@ -79,9 +79,14 @@ LiveTerminal::~LiveTerminal() {
   ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
 }
 
-size_t LiveTerminal::width() const {
-  return interactive_ ? terminalSize().ws_col : 0;
+size_t stdoutColumns() {
+  return terminalSize().ws_col;
 }
+
+size_t LiveTerminal::width() const {
+  return interactive_ ? stdoutColumns() : 0;
+}
+
 size_t LiveTerminal::height() const {
   return interactive_ ? terminalSize().ws_row : 0;
 }

@@ -11,6 +11,9 @@
 
 namespace fpmd::app {
 
+/// Columns of the terminal on stdout, 0 when stdout is not one.
+size_t stdoutColumns();
+
 class LiveTerminal {
  public:
   /// Blocks SIGINT, SIGTERM and SIGHUP (they are taken only while wait() sleeps or

@@ -132,6 +132,12 @@ TEST(StatusCliModel, JsonLineIsNormalisedToPools) {
   EXPECT_EQ(lines["pools"][1]["pool"], "b");
 }
 
+TEST(StatusCliModel, ErrorLine) {
+  auto line = nlohmann::json::parse(statusErrorJsonLine("cannot connect to \"/a\xff\n\"", 7));
+  EXPECT_EQ(line["time"], 7);
+  EXPECT_EQ(line["error"], "cannot connect to \"/a\xef\xbf\xbd\n\"");  // U+FFFD
+}
+
 TEST(StatusCliModel, BusyWorkersComeFirstLongestFirst) {
   auto worker = [](int64_t pid, const char* state, int64_t duration_us) {
     StatusWorker worker;
