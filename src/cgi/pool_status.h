@@ -12,7 +12,7 @@ namespace fpmd::cgi {
 
 struct ProcessStatus {
   int64_t pid = 0;
-  std::string state;  // "Idle", "Running", … (stageName)
+  std::string state;        // "Idle", "Running", … (stageName)
   int64_t start_time = 0;   // epoch seconds
   int64_t start_since = 0;  // seconds
   uint64_t requests = 0;
@@ -21,10 +21,14 @@ struct ProcessStatus {
   std::string request_uri;
   std::string query_string;
   uint64_t request_length = 0;
-  std::string user;    // "-" when none
-  std::string script;  // "-" when none
+  std::string user;               // "-" when none
+  std::string script;             // "-" when none
   double last_request_cpu = 0.0;  // percent
   uint64_t last_request_memory = 0;
+  // fpmd's own, after PHP-FPM's fields: resident and proportional set size (bytes) as the
+  // master last read them from /proc/PID/smaps_rollup; 0 until it has.
+  uint64_t memory_rss = 0;
+  uint64_t memory_pss = 0;
 };
 
 struct PoolStatus {
@@ -42,6 +46,12 @@ struct PoolStatus {
   uint64_t max_active_processes = 0;
   uint64_t max_children_reached = 0;
   uint64_t slow_requests = 0;
+  // fpmd's own: request durations over the last minute (µs) and the workers' memory.
+  uint64_t duration_p50_us = 0;
+  uint64_t duration_p95_us = 0;
+  uint64_t duration_p99_us = 0;
+  uint64_t memory_rss = 0;
+  uint64_t memory_pss = 0;
   std::vector<ProcessStatus> procs;
 };
 

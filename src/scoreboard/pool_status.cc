@@ -7,13 +7,18 @@ namespace {
 
 const char* pmName(uint8_t pm) {
   switch (pm) {
-    case 1: return "dynamic";
-    case 2: return "ondemand";
-    default: return "static";
+    case 1:
+      return "dynamic";
+    case 2:
+      return "ondemand";
+    default:
+      return "static";
   }
 }
 
-std::string orDash(const char* text) { return text[0] == '\0' ? "-" : text; }
+std::string orDash(const char* text) {
+  return text[0] == '\0' ? "-" : text;
+}
 
 }  // namespace
 
@@ -45,7 +50,8 @@ cgi::PoolStatus makePoolStatus(const Snapshot& snapshot, int64_t now_us) {
     proc.requests = slot.requests;
     if (slot.request_started_us != 0) {
       int64_t end = idle && slot.request_ended_us != 0 ? slot.request_ended_us : now_us;
-      proc.request_duration_us = static_cast<uint64_t>(std::max<int64_t>(0, end - slot.request_started_us));
+      proc.request_duration_us =
+          static_cast<uint64_t>(std::max<int64_t>(0, end - slot.request_started_us));
     }
     proc.request_method = orDash(slot.method);
     proc.request_uri = slot.uri;
@@ -55,14 +61,22 @@ cgi::PoolStatus makePoolStatus(const Snapshot& snapshot, int64_t now_us) {
     proc.script = orDash(slot.script);
     // PHP-FPM shows the last request's CPU and memory only once it is over.
     if (idle && proc.request_duration_us > 0) {
-      proc.last_request_cpu =
-          static_cast<double>(slot.last_cpu_us) / static_cast<double>(proc.request_duration_us) * 100.0;
+      proc.last_request_cpu = static_cast<double>(slot.last_cpu_us) /
+                              static_cast<double>(proc.request_duration_us) * 100.0;
       proc.last_request_memory = slot.last_memory;
     }
+    proc.memory_rss = slot.memory_rss;
+    proc.memory_pss = slot.memory_pss;
+    status.memory_rss += slot.memory_rss;
+    status.memory_pss += slot.memory_pss;
     status.procs.push_back(std::move(proc));
   }
   status.total_processes = status.idle_processes + status.active_processes;
   status.max_active_processes = std::max<uint64_t>(header.max_active, status.active_processes);
+  LatencySummary latency = summarizeLatency(header.latency, now_us);
+  status.duration_p50_us = latency.p50_us;
+  status.duration_p95_us = latency.p95_us;
+  status.duration_p99_us = latency.p99_us;
   return status;
 }
 

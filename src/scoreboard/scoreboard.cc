@@ -35,8 +35,8 @@ int64_t nowMicros() {
 Scoreboard::Scoreboard(size_t slot_count, std::string_view pool, uint8_t pm)
     : slot_count_(slot_count) {
   mapping_size_ = sizeof(Header) + slot_count * sizeof(Slot);
-  mapping_ = ::mmap(nullptr, mapping_size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                    -1, 0);
+  mapping_ =
+      ::mmap(nullptr, mapping_size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (mapping_ == MAP_FAILED) throw std::bad_alloc();
   // Anonymous mappings are zero-filled: every slot starts free.
   header_ = static_cast<Header*>(mapping_);
@@ -45,6 +45,7 @@ Scoreboard::Scoreboard(size_t slot_count, std::string_view pool, uint8_t pm)
   header_->slot_count = static_cast<uint32_t>(slot_count);
   header_->pm = pm;
   copyText(header_->pool, pool);
+  prepareLatencyWindows(header_->latency, header_->started_us);
 }
 
 void Scoreboard::setListenQueue(uint64_t depth, uint64_t limit) {
@@ -59,7 +60,18 @@ void Scoreboard::noteActive(uint64_t active) {
   if (active > atomic(header_->max_active).load()) atomic(header_->max_active).store(active);
 }
 
-Scoreboard::~Scoreboard() { ::munmap(mapping_, mapping_size_); }
+void Scoreboard::setMemory(int index, uint64_t rss, uint64_t pss) {
+  atomic(slot(index).memory_rss).store(rss);
+  atomic(slot(index).memory_pss).store(pss);
+}
+
+void Scoreboard::prepareLatency(int64_t now_us) {
+  prepareLatencyWindows(header_->latency, now_us);
+}
+
+Scoreboard::~Scoreboard() {
+  ::munmap(mapping_, mapping_size_);
+}
 
 int Scoreboard::claimSlot(pid_t placeholder) {
   for (size_t i = 0; i < slot_count_; ++i) {
@@ -73,9 +85,13 @@ int Scoreboard::claimSlot(pid_t placeholder) {
   return -1;
 }
 
-void Scoreboard::setSlotPid(int index, pid_t pid) { atomic(slot(index).pid).store(pid); }
+void Scoreboard::setSlotPid(int index, pid_t pid) {
+  atomic(slot(index).pid).store(pid);
+}
 
-void Scoreboard::releaseSlot(int index) { atomic(slot(index).pid).store(0); }
+void Scoreboard::releaseSlot(int index) {
+  atomic(slot(index).pid).store(0);
+}
 
 void Scoreboard::setStage(int index, cgi::Stage stage) {
   atomic(slot(index).stage).store(static_cast<uint8_t>(stage));
@@ -120,6 +136,8 @@ void Scoreboard::endRequest(int index, int64_t now_us, uint64_t memory_peak, uin
   s.last_cpu_us = cpu_us;
   atomic(s.seq).fetch_add(1);
   atomic(s.stage).store(static_cast<uint8_t>(cgi::Stage::Idle));
+  recordLatency(header_->latency, now_us,
+                static_cast<uint64_t>(std::max<int64_t>(0, now_us - s.request_started_us)));
 }
 
 Slot Scoreboard::readSlot(int index) const {

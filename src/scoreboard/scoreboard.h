@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cgi/request.h"
+#include "scoreboard/latency.h"
 
 namespace fpmd::scoreboard {
 
@@ -28,9 +29,9 @@ inline constexpr size_t kUserSize = 32;
 
 /// One worker's slot. Plain data: it lives in shared memory and is copied by snapshots.
 struct Slot {
-  uint32_t seq;        // odd while the text fields are being rewritten
-  int32_t pid;         // 0: free
-  uint8_t stage;       // cgi::Stage
+  uint32_t seq;   // odd while the text fields are being rewritten
+  int32_t pid;    // 0: free
+  uint8_t stage;  // cgi::Stage
   uint8_t reserved[7];
   int64_t started_us;          // when the worker started (epoch µs)
   int64_t request_started_us;  // when the current/last request was accepted
@@ -39,6 +40,8 @@ struct Slot {
   uint64_t content_length;
   uint64_t last_memory;  // peak Zend memory of the last request
   uint64_t last_cpu_us;  // CPU time of the last request
+  uint64_t memory_rss;   // bytes, sampled by the master from /proc (0: not yet)
+  uint64_t memory_pss;
   char method[kMethodSize];
   char uri[kUriSize];
   char query[kQuerySize];
@@ -63,6 +66,7 @@ struct Header {
   uint8_t pm;  // 0 static, 1 dynamic, 2 ondemand
   uint8_t reserved[3];
   char pool[kPoolNameSize];
+  LatencyHistory latency;  // every request's duration, by the worker that served it
 };
 static_assert(std::is_trivially_copyable_v<Header>);
 
@@ -102,6 +106,10 @@ class Scoreboard {
   /// Master, on the maintenance tick: the accept queue and the busiest moment so far.
   void setListenQueue(uint64_t depth, uint64_t limit);
   void noteActive(uint64_t active);
+  /// Master: what /proc says a worker's memory is (bytes).
+  void setMemory(int index, uint64_t rss, uint64_t pss);
+  /// Master, on the tick: keeps the latency window ahead of the clock cleared.
+  void prepareLatency(int64_t now_us);
 
  private:
   Slot& slot(int index) { return slots_[index]; }

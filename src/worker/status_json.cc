@@ -34,4 +34,13 @@ std::string renderJson(const cgi::PoolStatus& status, bool full) {
   return out + "]}";
 }
 
+std::string renderJsonAll(const std::vector<cgi::PoolStatus>& pools, bool full) {
+  std::string out = "{\"pools\":[";
+  for (size_t i = 0; i < pools.size(); ++i) {
+    if (i > 0) out += ',';
+    out += renderJson(pools[i], full);
+  }
+  return out + "]}";
+}
+
 }  // namespace fpmd::worker::status

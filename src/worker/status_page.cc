@@ -111,7 +111,7 @@ std::string renderBody(const cgi::PoolStatus& status, const StatusQuery& query, 
     case StatusFormat::Json:
       return status::renderJson(status, query.full);
     case StatusFormat::OpenMetrics:
-      return status::renderOpenMetrics(status);
+      return status::renderOpenMetrics(status, query.full);
     case StatusFormat::Dashboard:
       return std::string(dashboardPage());
     case StatusFormat::Text:
@@ -144,6 +144,7 @@ StatusQuery parseStatusQuery(std::string_view query_string) {
     openmetrics |= key == "openmetrics";
     dashboard |= key == "dashboard";
     query.full |= key == "full";
+    query.all |= key == "all";
   }
   if (dashboard) {
     query.format = StatusFormat::Dashboard;
@@ -170,6 +171,34 @@ HttpAnswer renderStatus(const cgi::PoolStatus& status, const StatusQuery& query,
   }
   answer.headers.push_back(contentType(mimeType(query.format), options));
   answer.body = renderBody(status, query, status::isUtf8Charset(options.default_charset));
+  return answer;
+}
+
+HttpAnswer renderStatusAll(const std::vector<cgi::PoolStatus>& pools, const StatusQuery& query,
+                           const AnswerOptions& options) {
+  HttpAnswer answer = startAnswer(200, options);
+  addNoCache(answer);
+  if (options.head_only) {
+    answer.headers.push_back(defaultContentType(options));
+    return answer;
+  }
+  StatusFormat format = query.format;
+  if (format == StatusFormat::Html || format == StatusFormat::Xml) format = StatusFormat::Json;
+  answer.headers.push_back(contentType(mimeType(format), options));
+  switch (format) {
+    case StatusFormat::OpenMetrics:
+      answer.body = status::renderOpenMetricsAll(pools, query.full);
+      break;
+    case StatusFormat::Text:
+      answer.body = status::renderTextAll(pools, query.full);
+      break;
+    case StatusFormat::Dashboard:
+      answer.body = std::string(dashboardPage());
+      break;
+    default:
+      answer.body = status::renderJsonAll(pools, query.full);
+      break;
+  }
   return answer;
 }
 

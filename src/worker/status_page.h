@@ -19,8 +19,10 @@ enum class StatusFormat { Text, Html, Xml, Json, OpenMetrics, Dashboard };
 
 struct StatusQuery {
   StatusFormat format = StatusFormat::Text;
-  /// `full`: add the per-process section (ignored by OpenMetrics, as in PHP-FPM).
+  /// `full`: add the per-process section (in OpenMetrics, fpmd's per-process series).
   bool full = false;
+  /// `all`: every pool of the master (answered on the master's status sockets only).
+  bool all = false;
 };
 
 /// Reads the format from the keys of QUERY_STRING as PHP parses them into $_GET (so
@@ -52,6 +54,12 @@ struct AnswerOptions {
 /// The status page for `status`, as php-fpm8.2 renders it.
 HttpAnswer renderStatus(const cgi::PoolStatus& status, const StatusQuery& query,
                         const AnswerOptions& options);
+
+/// The master's aggregated view of several pools: JSON and OpenMetrics as one document,
+/// text as one pool after another, the dashboard page as for one pool; HTML and XML (one
+/// pool per document in PHP-FPM's layout) answer in JSON.
+HttpAnswer renderStatusAll(const std::vector<cgi::PoolStatus>& pools, const StatusQuery& query,
+                           const AnswerOptions& options);
 
 /// The answer when the pool's status cannot be read (PHP-FPM's 500 "Internal error").
 HttpAnswer renderStatusError(const AnswerOptions& options);

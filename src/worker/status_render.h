@@ -2,8 +2,9 @@
 
 // Inside the status page: one list of typed rows built from cgi::PoolStatus, and one small
 // renderer per format that lays the rows out. A field is added once, as a row, and every
-// format shows it; fpmd's own extensions can later append rows behind an option while the
-// default rows stay exactly php-fpm8.2's.
+// format shows it. The rows start with exactly php-fpm8.2's, in its order; fpmd's own
+// (latency percentiles, memory) come after them, so a reader of PHP-FPM's layout still
+// finds every field where it expects it.
 
 #include <cstdint>
 #include <string>
@@ -72,6 +73,14 @@ std::string renderText(const cgi::PoolStatus& status, bool full);
 std::string renderHtml(const cgi::PoolStatus& status, bool full, bool utf8);
 std::string renderXml(const cgi::PoolStatus& status, bool full, bool utf8);
 std::string renderJson(const cgi::PoolStatus& status, bool full);
-std::string renderOpenMetrics(const cgi::PoolStatus& status);
+/// PHP-FPM's metrics (unlabelled, as it prints them for its one pool) and fpmd's, which
+/// carry a `pool` label; `full` adds fpmd's per-process series (PHP-FPM ignores `full`).
+std::string renderOpenMetrics(const cgi::PoolStatus& status, bool full);
+
+/// Several pools at once (the master's aggregated view): {"pools":[…]} in JSON, every
+/// series labelled with its pool in OpenMetrics, the pools one after another in text.
+std::string renderJsonAll(const std::vector<cgi::PoolStatus>& pools, bool full);
+std::string renderOpenMetricsAll(const std::vector<cgi::PoolStatus>& pools, bool full);
+std::string renderTextAll(const std::vector<cgi::PoolStatus>& pools, bool full);
 
 }  // namespace fpmd::worker::status

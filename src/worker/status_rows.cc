@@ -51,6 +51,12 @@ std::vector<Row> poolRows(const cgi::PoolStatus& s) {
       {"max active processes", "max active processes", s.max_active_processes},
       {"max children reached", "max children reached", s.max_children_reached},
       {"slow requests", "slow requests", s.slow_requests},
+      // fpmd's own, after all of PHP-FPM's so that readers of its layout are not disturbed.
+      {"request duration p50", "request duration p50", s.duration_p50_us},
+      {"request duration p95", "request duration p95", s.duration_p95_us},
+      {"request duration p99", "request duration p99", s.duration_p99_us},
+      {"memory rss", "memory rss", s.memory_rss},
+      {"memory pss", "memory pss", s.memory_pss},
   };
 }
 
@@ -69,6 +75,8 @@ std::vector<Row> processRows(const cgi::ProcessStatus& p) {
       {"script", "script", Untrusted{orDash(p.script)}},
       {"last request cpu", "last request cpu", Percent{p.last_request_cpu}},
       {"last request memory", "last request memory", p.last_request_memory},
+      {"memory rss", "memory rss", p.memory_rss},
+      {"memory pss", "memory pss", p.memory_pss},
   };
 }
 

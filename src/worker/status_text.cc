@@ -26,4 +26,13 @@ std::string renderText(const cgi::PoolStatus& status, bool full) {
   return out;
 }
 
+std::string renderTextAll(const std::vector<cgi::PoolStatus>& pools, bool full) {
+  std::string out;
+  for (size_t i = 0; i < pools.size(); ++i) {
+    if (i > 0) out += "\n========================\n";
+    out += renderText(pools[i], full);
+  }
+  return out;
+}
+
 }  // namespace fpmd::worker::status

@@ -12,6 +12,8 @@
 #include "worker/status_escape.h"
 #include "worker/status_page.h"
 
+#include "status_php_fpm_part.h"
+
 #include "utc_time_zone.h"
 
 namespace fpmd::worker {
@@ -48,7 +50,7 @@ std::string body(const cgi::ProcessStatus& process, StatusFormat format) {
   status.pool = "www";
   status.process_manager = "static";
   status.procs = {process};
-  return renderStatus(status, {format, true}, {}).body;
+  return test_support::phpFpmPart(renderStatus(status, {format, true}, {}).body);
 }
 
 class StatusEscapeTest : public ::testing::Test {

@@ -9,6 +9,7 @@
 
 #include "worker/status_page.h"
 
+#include "status_php_fpm_part.h"
 #include "utc_time_zone.h"
 
 namespace fpmd::worker {
@@ -64,7 +65,8 @@ AnswerOptions exposed() {
 
 std::string render(const cgi::PoolStatus& status, std::string_view query,
                    const AnswerOptions& options = exposed()) {
-  return toCgiResponse(renderStatus(status, parseStatusQuery(query), options));
+  return test_support::phpFpmPart(
+      toCgiResponse(renderStatus(status, parseStatusQuery(query), options)));
 }
 
 TEST(StatusQueryTest, PicksTheFormatInPhpFpmOrder) {
@@ -456,7 +458,7 @@ TEST_F(StatusPageTest, OpenMetrics) {
       "# EOF\n");
 }
 
-TEST_F(StatusPageTest, OpenMetricsIgnoresFull) {
+TEST_F(StatusPageTest, OpenMetricsPhpFpmPartIgnoresFull) {
   cgi::PoolStatus status = wwwPool(11);
   status.procs = {statusRequest(11492, "Running", 3, 134, "openmetrics&full", 0)};
   EXPECT_EQ(render(status, "openmetrics&full"), render(status, "openmetrics"));
@@ -477,11 +479,11 @@ TEST_F(StatusPageTest, HeadSendsPhpsDefaultContentTypeAndNoBody) {
 
 TEST_F(StatusPageTest, EmptyPoolFullHasNoProcessRows) {
   cgi::PoolStatus status = wwwPool(1);
-  EXPECT_TRUE(renderStatus(status, {StatusFormat::Json, true}, {})
-                  .body.ends_with("\"slow requests\":0, \"processes\":[]}"));
-  EXPECT_TRUE(renderStatus(status, {StatusFormat::Xml, true}, {})
-                  .body.ends_with("<slow-requests>0</slow-requests>\n<processes>\n</processes>\n"
-                                  "</status>"));
+  EXPECT_TRUE(test_support::phpFpmPart(renderStatus(status, {StatusFormat::Json, true}, {}).body)
+                  .ends_with("\"slow requests\":0, \"processes\":[]}"));
+  EXPECT_TRUE(test_support::phpFpmPart(renderStatus(status, {StatusFormat::Xml, true}, {}).body)
+                  .ends_with("<slow-requests>0</slow-requests>\n<processes>\n</processes>\n"
+                             "</status>"));
 }
 
 // php-fpm8.2 started with TZ=Asia/Kolkata and clear_env = no printed this start time; the
