@@ -193,7 +193,7 @@ constexpr Directive<PoolConfig> kPool[] = {
     // fpmd's own (not in PHP-FPM, so not in the -tt dump either).
     {"pm.max_requests_jitter", kOther, setInteger<&P::pm_max_requests_jitter>, true},
     {"pm.status_path", kStr, setString<&P::pm_status_path>, true},
-    {"pm.status_listen", kStr, setString<&P::pm_status_listen>, false},
+    {"pm.status_listen", kStr, setString<&P::pm_status_listen>, true},
     {"ping.path", kStr, setString<&P::ping_path>, true},
     {"ping.response", kStr, setString<&P::ping_response>, true},
     {"access.log", kStr, setString<&P::access_log>, true},

@@ -327,7 +327,7 @@ Status processPool(PoolConfig& p, const GlobalConfig& global, const LoadOptions&
     if (Status s = checkOndemand(p, global); !s) return s;
   }
   // With pm.status_listen PHP-FPM serves status on a hidden "<pool>_status" pool, at "/"
-  // unless a path is given. fpmd does not create that pool yet (see the warning in load()).
+  // unless a path is given; fpmd answers that socket from the master (master/status_server).
   if (!p.pm_status_listen.empty() && p.pm_status_path.empty()) p.pm_status_path = "/";
   if (!p.pm_status_path.empty()) {
     if (Status s = checkUriPath(p, "status", p.pm_status_path, !p.pm_status_listen.empty()); !s) {

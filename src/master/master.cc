@@ -267,6 +267,11 @@ void Master::execForReload() {
     ::fcntl(fd, F_SETFD, 0);  // keep it open across execv
     sockets[pool->address.key()] = fd;
   }
+  for (auto& endpoint : status_endpoints_) {
+    int fd = endpoint.server->listenerFd();
+    ::fcntl(fd, F_SETFD, 0);
+    sockets[endpoint.key] = fd;
+  }
   ::setenv(net::kInheritedSocketsEnv, net::formatInheritedSockets(sockets).c_str(), 1);
   std::string kept = carryConnections();
   if (!kept.empty()) ::setenv(net::kKeptConnectionsEnv, kept.c_str(), 1);
@@ -277,7 +282,9 @@ void Master::execForReload() {
   std::vector<char*> argv;
   for (auto& arg : options_.argv) argv.push_back(arg.data());
   argv.push_back(nullptr);
-  ::sigprocmask(SIG_SETMASK, &signals_.originalMask(), nullptr);
+  // The signals stay blocked across execvp: one that arrives while the next master starts
+  // (loading PHP takes a while) waits for its signalfd instead of killing it with the
+  // default action — a second SIGUSR2 right after a first must not take the pool down.
   ::execvp(argv[0], argv.data());
   log::sysError(log::Level::Alert, "execvp() failed");
   ::_exit(70);
@@ -309,6 +316,7 @@ void Master::removePidFile() {
 int Master::run() {
   net::InheritedSockets inherited = net::InheritedSockets::fromEnvironment();
   Status opened = openListeners(inherited);
+  if (opened) opened = openStatusListeners(inherited);
   inherited.closeUnclaimed();
   if (!opened) {
     log::error("{}", opened.error());

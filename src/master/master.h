@@ -16,6 +16,7 @@
 #include "master/pool.h"
 #include "master/process_ctl.h"
 #include "master/signals.h"
+#include "master/status_server.h"
 #include "master/systemd_notify.h"
 #include "net/inherited_sockets.h"
 
@@ -42,6 +43,12 @@ class Master {
 
  private:
   Status openListeners(net::InheritedSockets& inherited);
+  /// pm.status_listen: the sockets the master answers status and ping on itself.
+  Status openStatusListeners(net::InheritedSockets& inherited);
+  /// The CGI response to one request on `pool`'s status socket.
+  std::string answerStatusRequest(const Pool& pool, const cgi::Params& params) const;
+  /// RSS and PSS of the workers, from /proc, into their scoreboard slots.
+  void sampleWorkerMemory();
   void startPools();
   bool spawn(Pool& pool, bool startup);
   [[noreturn]] void runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd);
@@ -52,7 +59,6 @@ class Master {
   void buryChild(Pool& pool, pid_t pid, int status);
   void onChildOutput(Pool& pool, pid_t pid, bool is_stderr);
   void maintenance();
-  void stopWorkersWaitingForRequests();
   /// The process manager: what the pool looks like now, and carrying out a decision.
   PoolView poolView(const Pool& pool, int64_t now_us) const;
   void apply(Pool& pool, const PmDecision& decision, int64_t now_us);
@@ -107,6 +113,13 @@ class Master {
   std::map<int, HeldConnection> held_;
   /// Readable held connections the dispatch channel had no room for (rare): retried.
   std::vector<HeldConnection> pending_dispatch_;
+  struct StatusEndpoint {
+    std::string key;  // the address as FPM_SOCKETS names it, so a reload keeps the socket
+    std::unique_ptr<StatusServer> server;
+  };
+  std::vector<StatusEndpoint> status_endpoints_;
+  /// Which workers sampleWorkerMemory() reads next, when there are too many for one tick.
+  size_t memory_cursor_ = 0;
   MasterState state_ = MasterState::Normal;
   int escalation_step_ = 0;
   int64_t next_escalation_us_ = 0;

@@ -93,6 +93,7 @@ bool Master::spawn(Pool& pool, bool startup) {
 void Master::closeMasterFdsInChild(const Pool& own_pool) {
   ::close(signals_.fd());
   ::close(loop_.fd());
+  for (const auto& endpoint : status_endpoints_) endpoint.server->closeFdsInChild();
   for (const auto& [fd, held] : held_) ::close(fd);
   for (const auto& held : pending_dispatch_) ::close(held.fd.get());
   for (const auto& pool : pools_) {

@@ -103,36 +103,18 @@ void Master::updateScoreboards() {
       if (pool->scoreboard->stage(child->slot) != cgi::Stage::Idle) ++active;
     }
     pool->scoreboard->noteActive(active);
+    pool->scoreboard->prepareLatency(scoreboard::nowMicros());
     if (auto queue = net::listenQueue(pool->listener.get(), pool->address.isUnix())) {
       pool->scoreboard->setListenQueue(queue->depth, queue->limit);
     }
   }
 }
 
-void Master::stopWorkersWaitingForRequests() {
-  // During a graceful stop or reload a worker that is still only waiting on a kept-alive
-  // connection (no request running) would keep the master waiting until the web server
-  // sends something: end it, at the tick after the stop began. Nothing is lost — it runs
-  // no request — and only its idle connection closes, as with PHP-FPM.
-  for (auto& pool : pools_) {
-    for (auto& [pid, child] : pool->children) {
-      if (child->terminated_waiting) continue;
-      cgi::Stage stage = pool->scoreboard->stage(child->slot);
-      if (stage != cgi::Stage::ReadingHeaders && stage != cgi::Stage::Idle) continue;
-      child->terminated_waiting = true;
-      log::debug("[pool {}] child {} waits for a request during the stop: SIGTERM", pool->name(),
-                 pid);
-      ::kill(pid, SIGTERM);
-    }
-  }
-}
-
 void Master::maintenance() {
   updateScoreboards();
+  sampleWorkerMemory();
+  for (auto& endpoint : status_endpoints_) endpoint.server->sweep(scoreboard::nowMicros());
   if (!pending_dispatch_.empty()) dispatchPending();
-  if (state_ == MasterState::Reloading || state_ == MasterState::Finishing) {
-    stopWorkersWaitingForRequests();
-  }
   if (state_ != MasterState::Normal) return;
   int64_t now = scoreboard::nowMicros();
   spawnDeferred(now);

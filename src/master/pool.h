@@ -32,8 +32,6 @@ struct Child {
   int64_t terminated_request_us = 0;
   /// request_started_us of the request whose stack went to the slowlog (traced once).
   int64_t slowlogged_request_us = 0;
-  /// Ended during a graceful stop while it only waited for a request.
-  bool terminated_waiting = false;
   /// Sent SIGQUIT by the process manager (idle surplus): not replaced when it exits.
   bool stopped_by_pm = false;
   UniqueFd stdout_pipe;

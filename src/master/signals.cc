@@ -12,7 +12,7 @@ SignalChannel::SignalChannel() {
   sigset_t mask;
   sigemptyset(&mask);
   for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD}) sigaddset(&mask, sig);
-  if (::sigprocmask(SIG_BLOCK, &mask, &original_) < 0) {
+  if (::sigprocmask(SIG_BLOCK, &mask, nullptr) < 0) {
     throw std::runtime_error("sigprocmask() failed");
   }
   fd_.reset(::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));

@@ -17,14 +17,11 @@ class SignalChannel {
   int fd() const { return fd_.get(); }
   /// Next pending signal number, or 0 when none is left.
   int next();
-  /// The mask the master blocked; a forked worker restores the original one.
-  const sigset_t& originalMask() const { return original_; }
   /// In a forked child: unblock everything and restore default dispositions.
   void resetInChild() const;
 
  private:
   UniqueFd fd_;
-  sigset_t original_;
 };
 
 }  // namespace fpmd::master

@@ -122,6 +122,8 @@ std::string renderBody(const cgi::PoolStatus& status, const StatusQuery& query, 
 
 std::string_view reasonPhrase(int status) {
   switch (status) {
+    case 404:
+      return "Not Found";
     case 500:
       return "Internal Server Error";
     default:

@@ -1,0 +1,111 @@
+// pm.status_listen: the master opens the socket and answers status and ping on it from the
+// scoreboards, and samples what the status pages show about memory.
+
+#include <fcntl.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "log/log.h"
+#include "master/master.h"
+#include "master/process_memory.h"
+#include "net/listener.h"
+#include "scoreboard/pool_status.h"
+#include "worker/status_page.h"
+
+namespace fpmd::master {
+namespace {
+
+// Enough to keep the tick short with hundreds of workers: the rest wait for later ticks.
+constexpr size_t kMemorySamplesPerTick = 32;
+
+}  // namespace
+
+Status Master::openStatusListeners(net::InheritedSockets& inherited) {
+  for (auto& pool : pools_) {
+    const config::PoolConfig& config = pool->config;
+    if (config.pm_status_listen.empty()) continue;
+    auto address = net::parseListenAddress(config.pm_status_listen);
+    if (!address) {
+      return makeError(fmt::format("[pool {}] pm.status_listen: {}", config.name, address.error()));
+    }
+    // As PHP-FPM's hidden status pool, the socket takes the pool's listen.* settings.
+    net::ListenOptions listen_options;
+    listen_options.backlog = config.listen_backlog;
+    listen_options.mode = static_cast<mode_t>(std::strtol(config.listen_mode.c_str(), nullptr, 8));
+    listen_options.owner = config.listen_uid;
+    listen_options.group = config.listen_gid;
+    UniqueFd listener = inherited.take(address->key());
+    if (!listener) {
+      auto opened = net::openListener(*address, listen_options);
+      if (!opened) return makeError(fmt::format("[pool {}] {}", config.name, opened.error()));
+      listener = std::move(*opened);
+    } else if (address->isUnix()) {
+      Status applied = net::applyUnixPermissions(address->path, listen_options);
+      if (!applied) return makeError(applied.error());
+    }
+    ::fcntl(listener.get(), F_SETFL, ::fcntl(listener.get(), F_GETFL) | O_NONBLOCK);
+    const Pool* served = pool.get();
+    auto server = std::make_unique<StatusServer>(
+        loop_, std::move(listener), pool->allowed,
+        [this, served](const cgi::Params& params) { return answerStatusRequest(*served, params); },
+        fmt::format("[pool {}] ", config.name));
+    status_endpoints_.push_back(StatusEndpoint{address->key(), std::move(server)});
+  }
+  return {};
+}
+
+std::string Master::answerStatusRequest(const Pool& pool, const cgi::Params& params) const {
+  php::ResponseDefaults defaults = php::responseDefaults();
+  worker::AnswerOptions options;
+  options.head_only = params.get("REQUEST_METHOD") == "HEAD";
+  options.powered_by = defaults.powered_by;
+  options.default_charset = defaults.default_charset;
+  options.default_mimetype = defaults.default_mimetype;
+
+  std::string_view script = params.get("SCRIPT_NAME");
+  const config::PoolConfig& config = pool.config;
+  if (!config.ping_path.empty() && script == config.ping_path) {
+    return worker::toCgiResponse(worker::renderPing(config.ping_response, options));
+  }
+  if (script != config.pm_status_path) {
+    // PHP-FPM's hidden status pool would run the script; this socket only has the pages.
+    worker::HttpAnswer missing;
+    missing.status = 404;
+    missing.headers.emplace_back("Content-type", "text/plain;charset=UTF-8");
+    missing.body = fmt::format("No status page at {} (pm.status_path is {}).\n", script,
+                               config.pm_status_path);
+    return worker::toCgiResponse(missing);
+  }
+  int64_t now = scoreboard::nowMicros();
+  worker::StatusQuery query = worker::parseStatusQuery(params.get("QUERY_STRING"));
+  if (query.all) {
+    std::vector<cgi::PoolStatus> all;
+    for (const auto& each : pools_) {
+      all.push_back(scoreboard::makePoolStatus(each->scoreboard->snapshot(), now));
+    }
+    return worker::toCgiResponse(worker::renderStatusAll(all, query, options));
+  }
+  cgi::PoolStatus status = scoreboard::makePoolStatus(pool.scoreboard->snapshot(), now);
+  return worker::toCgiResponse(worker::renderStatus(status, query, options));
+}
+
+void Master::sampleWorkerMemory() {
+  std::vector<std::pair<Pool*, Child*>> children;
+  for (auto& pool : pools_) {
+    for (auto& [pid, child] : pool->children) children.emplace_back(pool.get(), child.get());
+  }
+  if (children.empty()) return;
+  size_t count = std::min(children.size(), kMemorySamplesPerTick);
+  for (size_t i = 0; i < count; ++i) {
+    auto [pool, child] = children[(memory_cursor_ + i) % children.size()];
+    if (auto memory = readProcessMemory(child->pid)) {
+      pool->scoreboard->setMemory(child->slot, memory->rss, memory->pss);
+    }
+  }
+  memory_cursor_ = (memory_cursor_ + count) % children.size();
+}
+
+}  // namespace fpmd::master
