@@ -11,8 +11,10 @@ std::string_view script() {
 (() => {
   const REFRESH_MS = 1000;
   const HISTORY = 600;  // samples kept per pool: ten minutes at one a second
-  // The page's own path: other query keys of the page URL (?dashboard, ...) are not passed on.
-  const SOURCE = location.pathname + '?json&full';
+  // The page's own path: other query keys of the page URL (?dashboard, ...) are not passed on,
+  // except `all`, which asks a master-served status socket (pm.status_listen) for every pool.
+  const ALL = new URLSearchParams(location.search).has('all');
+  const SOURCE = location.pathname + (ALL ? '?all&json&full' : '?json&full');
   const COLORS = {
     total: '#58a6ff', idle: '#3fb950', active: '#f0883e', queue: '#d2a8ff', rate: '#39c5cf',
     p99: '#ff7b72', p95: '#e3b341', p50: '#7ee787',

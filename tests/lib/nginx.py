@@ -111,8 +111,11 @@ class NginxProcess:
                      "            fastcgi_param PATH_INFO $path_info;")
         return f"""{user}
 worker_processes 1;
+worker_rlimit_nofile 10000;
 pid {d}/nginx.pid;
-events {{ worker_connections 256; }}
+# Benchmarks run 256 clients plus an upstream keep-alive pool: 256 connections were not
+# enough ("worker_connections are not enough, reusing connections").
+events {{ worker_connections 4096; }}
 http {{
     access_log {self.access_log};
     client_body_temp_path {d}/client_body;
