@@ -22,7 +22,6 @@ namespace {
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 64;
-constexpr char kQuery[] = "json&full";
 // A hung pool (every worker busy: the page is served by a worker) must not freeze the
 // view: the refresh fails after this long and the next one tries again.
 constexpr int kFetchTimeoutMs = 5000;
@@ -72,7 +71,8 @@ struct Fetched {
 
 Fetched fetch(const StatusOptions& options, const StatusAddress& address) {
   Result<std::string> body =
-      fetchStatusPage(address, options.address, options.path, kQuery, kFetchTimeoutMs);
+      fetchStatusPage(address, options.address, options.path,
+                      options.all ? "all&json&full" : "json&full", kFetchTimeoutMs);
   if (!body) return {std::nullopt, body.error()};
   Result<StatusSnapshot> snapshot = parseStatusJson(*body);
   if (!snapshot) {
@@ -178,9 +178,9 @@ StatusOptions parseStatusOptions(const std::vector<std::string>& args) {
     auto needs = [&] { return usage(options, fmt::format("option '{}' needs a value", arg)); };
     if (arg == "-h" || arg == "--help") {
       options.action = StatusOptions::Action::Help;
-    } else if (arg == "--once" || arg == "--json") {
+    } else if (arg == "--once" || arg == "--json" || arg == "--all") {
       if (has_value) return usage(options, fmt::format("option '{}' takes no value", arg));
-      (arg == "--once" ? options.once : options.json) = true;
+      (arg == "--once" ? options.once : arg == "--json" ? options.json : options.all) = true;
     } else if (arg == "--connect") {
       if (!take()) return needs();
       options.address = value;
@@ -215,7 +215,7 @@ StatusOptions parseStatusOptions(const std::vector<std::string>& args) {
 std::string statusUsageText(const std::string& program) {
   return fmt::format(
       "Usage: {0} status [--connect] ADDRESS [--path <uri>] [--interval <seconds>] [--once] "
-      "[--json]\n"
+      "[--json] [--all]\n"
       "       {0} top ...  (the same)\n"
       "  Shows a pool's status page (pm.status_path), fetched over FastCGI as a web server\n"
       "  would, as a live table: pools, a chart of active/idle/queue, and workers.\n"
@@ -227,6 +227,7 @@ std::string statusUsageText(const std::string& program) {
       "  --once             Fetch once, print, exit (1 when the page cannot be read)\n"
       "  --json             Print one JSON object per refresh:\n"
       "                     {{\"time\":<epoch>,\"pools\":[<the page's pool objects>]}}\n"
+      "  --all              Every pool of the master (ask a pm.status_listen socket)\n"
       "  -h, --help         This help\n"
       "  Quit with q, ^C or SIGTERM. Works against php-fpm's status page too.\n",
       program);

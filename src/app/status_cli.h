@@ -16,6 +16,7 @@ struct StatusOptions {
   int interval_ms = 1000;
   bool once = false;
   bool json = false;
+  bool all = false;   // ?all: every pool of the master (a pm.status_listen socket)
   std::string error;  // why parsing failed (Action::Usage)
 };
 

@@ -179,3 +179,24 @@ def test_socket_survives_reload(fpmd_bin, docroot):
         fpm.wait_for_log("ready to handle connections", timeout=20, start=offset)
         assert os.stat(fpm.dir / "status.sock").st_ino == inode
         assert json.loads(status(fpm, docroot, "json").body)["pool"] == "www"
+
+
+def test_fpmd_status_all_pools_and_while_saturated(fpmd_bin, docroot):
+    """`fpmd status --all` on the master's status socket: every pool, even while the
+    pool's workers are all busy."""
+    import subprocess
+    with FpmProcess(fpmd_bin, conf_text=CONF) as fpm:
+        fpm.wait_for_children(3)
+        threads = busy(fpm, docroot, 2500, 2)
+        procs.wait_until(lambda: json.loads(status(fpm, docroot, "json")
+                                            .body)["active processes"] == 2, 2, what="busy")
+        out = subprocess.run([fpmd_bin, "status", str(fpm.dir / "status.sock"), "--all",
+                              "--once", "--json"], capture_output=True, timeout=10, text=True)
+        assert out.returncode == 0, out.stderr
+        line = json.loads(out.stdout)
+        pools = {p["pool"]: p for p in line["pools"]}
+        assert set(pools) == {"www", "api"}
+        assert pools["www"]["active processes"] == 2
+        assert "request duration p99" in pools["www"] and "memory pss" in pools["api"]
+        for thread in threads:
+            thread.join()
