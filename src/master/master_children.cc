@@ -98,12 +98,14 @@ void Master::closeMasterFdsInChild(const Pool& own_pool) {
   for (const auto& held : pending_dispatch_) ::close(held.fd.get());
   for (const auto& pool : pools_) {
     ::close(pool->handback_master.get());
-    ::close(pool->dispatch_master.get());
     if (pool.get() != &own_pool) {
       if (pool->access_log) ::close(pool->access_log.get());
       ::close(pool->listener.get());
       ::close(pool->handback_worker.get());
       ::close(pool->dispatch_worker.get());
+      // A worker keeps its own pool's sending end of the dispatch channel: it queues
+      // kept connections whose next request has come there itself (worker::WorkerOptions).
+      ::close(pool->dispatch_master.get());
     }
     for (const auto& [pid, child] : pool->children) {
       if (child->stdout_pipe) ::close(child->stdout_pipe.get());
@@ -160,6 +162,7 @@ void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd) {
   worker_options.handback_fd = pool.handback_worker.get();
   worker_options.listen_fd = listen_fd;
   worker_options.dispatch_fd = pool.dispatch_worker.get();
+  worker_options.requeue_fd = pool.dispatch_master.get();
   if (pool.access_log && pool.access_format) {
     worker_options.access_log_fd = pool.access_log.get();
     worker_options.access_format = &*pool.access_format;

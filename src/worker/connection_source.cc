@@ -54,41 +54,59 @@ bool PoolSource::acceptOne(IncomingConnection& incoming) {
 bool PoolSource::takeDispatched(IncomingConnection& incoming) {
   if (!try_dispatch_) return false;
   incoming.fd = net::receiveFd(dispatch_fd_);
-  if (incoming.fd) return true;
+  if (incoming.fd) {
+    incoming.request_waiting = true;
+    return true;
+  }
   try_dispatch_ = false;  // empty (or another worker was faster)
   return false;
 }
 
-IncomingConnection PoolSource::next() {
+PoolSource::Take PoolSource::takeWaiting(IncomingConnection& incoming) {
   // Both queues hold connections whose request is waiting: new ones in the listen queue,
-  // kept ones the master dispatches. Under load neither is ever empty for long, so always
-  // looking at one first starves the other (its requests waited for seconds): take from
-  // them in turn, starting with the one not served last time.
-  try_dispatch_ = dispatch_fd_ >= 0;
-  try_accept_ = true;
+  // kept ones the master or a worker dispatched. Under load neither is ever empty for
+  // long, so always looking at one first starves the other (its requests waited for
+  // seconds): take from them in turn, starting with the one not served last time.
   for (;;) {
-    if (stopRequested()) return {};
-    IncomingConnection incoming;
+    if (stopRequested()) return Take::Stop;
     if (dispatch_first_ && takeDispatched(incoming)) {
       dispatch_first_ = false;
-      return incoming;
+      return Take::Got;
     }
     if (try_accept_) {
       if (acceptOne(incoming)) {
         dispatch_first_ = true;
-        return incoming;
+        return Take::Got;
       }
       if (errno == ECONNABORTED || errno == EINTR) continue;
       // EINVAL: the graceful-stop handler replaced the listener with an unbound socket.
-      if (stopRequested() || errno == EINVAL) return {};
+      if (stopRequested() || errno == EINVAL) return Take::Stop;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
         log::sysError(log::Level::Error, "accept() failed");
-        return {};
+        return Take::Stop;
       }
       try_accept_ = false;
     }
-    if (!dispatch_first_ && takeDispatched(incoming)) return incoming;
-    if (try_dispatch_ || try_accept_) continue;
+    if (!dispatch_first_ && takeDispatched(incoming)) return Take::Got;
+    if (!try_dispatch_ && !try_accept_) return Take::Empty;
+  }
+}
+
+bool PoolSource::tryNext(bool listen_ready, bool dispatch_ready, IncomingConnection& incoming) {
+  try_dispatch_ = dispatch_ready && dispatch_fd_ >= 0;
+  try_accept_ = listen_ready;
+  incoming = {};
+  return takeWaiting(incoming) != Take::Stop;
+}
+
+IncomingConnection PoolSource::next() {
+  try_dispatch_ = dispatch_fd_ >= 0;
+  try_accept_ = true;
+  for (;;) {
+    IncomingConnection incoming;
+    Take taken = takeWaiting(incoming);
+    if (taken == Take::Got) return incoming;
+    if (taken == Take::Stop) return {};
     epoll_event events[3];
     int ready = ::epoll_wait(epoll_.get(), events, 3, -1);
     if (ready < 0) {

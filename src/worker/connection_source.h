@@ -16,6 +16,9 @@ namespace fpmd::worker {
 struct IncomingConnection {
   UniqueFd fd;
   std::string preread;  // bytes someone already read from fd
+  /// Its request has arrived: dispatched connections were seen readable before they
+  /// were queued, so the worker reads without waiting first.
+  bool request_waiting = false;
 };
 
 class ConnectionSource {
@@ -24,6 +27,10 @@ class ConnectionSource {
   /// Blocks until a connection arrives. An invalid fd means: stop serving (the listener
   /// was closed for a graceful stop, or a fatal error was logged).
   virtual IncomingConnection next() = 0;
+  /// Takes a connection already waiting in the queues seen ready, without blocking:
+  /// `incoming` stays empty when there is none (another worker was faster). False, as an
+  /// invalid fd from next(), means: stop serving.
+  virtual bool tryNext(bool listen_ready, bool dispatch_ready, IncomingConnection& incoming) = 0;
 };
 
 /// Waits on the pool's (non-blocking) listening socket and its dispatch channel at once,
@@ -34,8 +41,12 @@ class PoolSource : public ConnectionSource {
   /// dispatch_fd: the workers' end of the dispatch channel, or -1.
   PoolSource(int listen_fd, int dispatch_fd, net::AllowedClients allowed);
   IncomingConnection next() override;
+  bool tryNext(bool listen_ready, bool dispatch_ready, IncomingConnection& incoming) override;
 
  private:
+  enum class Take { Got, Empty, Stop };
+  /// One pass over the queues still marked as worth trying, in turn.
+  Take takeWaiting(IncomingConnection& incoming);
   bool acceptOne(IncomingConnection& incoming);
   bool takeDispatched(IncomingConnection& incoming);
 

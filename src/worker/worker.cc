@@ -179,13 +179,32 @@ bool answerBuiltinPage(const WorkerOptions& options, cgi::Request& request,
   return true;
 }
 
-/// Gives an idle kept-alive connection to the master, which holds it without a process
-/// and hands it to a free worker when its next request comes (or, on a reload, to the
-/// next master). False when it cannot travel (unread input) or the hand-over failed.
-bool giveBack(fastcgi::Connection& connection, const WorkerOptions& options) {
+/// Whether the web server has sent something more on fd: 1 (its next request), 0 (it
+/// closed the connection) or -1 (nothing yet).
+int peekNext(int fd) {
+  char byte;
+  ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0) return 1;
+  if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return 0;
+  return -1;
+}
+
+/// Gives a kept-alive connection away so that it pins no worker. Its next request has
+/// already come: it joins the dispatch queue behind the requests waiting there, and a
+/// free worker takes it. Otherwise (idle, or the worker is stopping) it goes to the
+/// master, which holds it without a process, passes it on when the next request comes
+/// (or, on a reload, carries it to the next master). False when it cannot travel (unread
+/// input), when the web server closed it, or when the hand-over failed.
+bool giveAway(fastcgi::Connection& connection, const WorkerOptions& options) {
   if (options.handback_fd < 0) return false;
   // The previous request's unread stdin must not travel with the connection.
   if (!connection.drainBody() || connection.hasBufferedInput()) return false;
+  int next = peekNext(connection.fd());
+  if (next == 0) return false;
+  if (next > 0 && options.requeue_fd >= 0 && !stopRequested() &&
+      net::sendFd(options.requeue_fd, connection.fd())) {
+    return true;
+  }
   return net::sendFd(options.handback_fd, connection.fd());
 }
 
@@ -203,13 +222,24 @@ constexpr int kStopGraceMillis = 1000;
 /// to theirs). Under no contention nothing is handed over: keep-alive costs nothing.
 class RequestWait : public fastcgi::Connection::IdleWait {
  public:
-  RequestWait(const WorkerOptions& options, scoreboard::Scoreboard* board)
-      : options_(options), board_(board) {}
+  /// request_waiting: the first request is known to have arrived (no wait before it).
+  RequestWait(const WorkerOptions& options, scoreboard::Scoreboard* board, bool request_waiting)
+      : options_(options), board_(board), request_waiting_(request_waiting) {}
 
   /// From now on the connection is kept between requests.
   void setKept() { kept_ = true; }
+  /// Why the last wait gave up: another connection needs this worker (else: stopping),
+  /// and where it waits.
+  bool othersWaiting() const { return listen_ready_ || dispatch_ready_; }
+  bool listenReady() const { return listen_ready_; }
+  bool dispatchReady() const { return dispatch_ready_; }
 
   bool waitReadable(int fd, bool partial) override {
+    listen_ready_ = dispatch_ready_ = false;
+    if (request_waiting_) {
+      request_waiting_ = false;
+      return true;
+    }
     bool expected = !kept_ || partial;
     // Between requests this worker is free for anyone who needs it.
     if (!expected) setStage(cgi::Stage::Idle);
@@ -235,7 +265,11 @@ class RequestWait : public fastcgi::Connection::IdleWait {
       }
       // Others first, even when this connection's request came too: theirs are older, and
       // this one queues behind them at the master (requests served in arrival order).
-      if (watch_others && (fds[2].revents | fds[3].revents) != 0) return false;
+      if (watch_others && (fds[2].revents | fds[3].revents) != 0) {
+        listen_ready_ = fds[2].revents != 0;
+        dispatch_ready_ = fds[3].revents != 0;
+        return false;
+      }
       if (fds[0].revents != 0) {  // a request, or the web server's close
         setStage(cgi::Stage::ReadingHeaders);
         return true;
@@ -257,7 +291,10 @@ class RequestWait : public fastcgi::Connection::IdleWait {
 
   const WorkerOptions& options_;
   scoreboard::Scoreboard* board_;
+  bool request_waiting_;
   bool kept_ = false;
+  bool listen_ready_ = false;
+  bool dispatch_ready_ = false;
   std::optional<std::chrono::steady_clock::time_point> stop_deadline_;
 };
 
@@ -273,23 +310,36 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
   cgi::Params params;
   bool recycle = false;
 
-  while (!recycle && !stopRequested()) {
-    if (board != nullptr) board->setStage(options.slot, cgi::Stage::Idle);
-    IncomingConnection incoming = source.next();
-    if (!incoming.fd) break;
+  // A connection taken while this worker still held a kept one, served next.
+  IncomingConnection incoming;
+  for (;;) {
+    if (!incoming.fd) {
+      if (recycle || stopRequested()) break;
+      if (board != nullptr) board->setStage(options.slot, cgi::Stage::Idle);
+      incoming = source.next();
+      if (!incoming.fd) break;
+    }
     fastcgi::Connection connection(std::move(incoming.fd), options.server_values,
                                    std::move(incoming.preread));
+    RequestWait wait(options, board, incoming.request_waiting);
+    incoming = {};
     bool handed_back = false;
-    RequestWait wait(options, board);
     for (;;) {
       if (board != nullptr) board->setStage(options.slot, cgi::Stage::ReadingHeaders);
       params.clear();
       fastcgi::Connection::ReadResult read = connection.readRequest(params, &wait);
       if (read == fastcgi::Connection::ReadResult::Idle) {
+        if (wait.othersWaiting() && !stopRequested()) {
+          // Take the waiting connection before giving this one away: its own next
+          // request gets a moment more to come, and then it skips the master.
+          if (source.tryNext(wait.listenReady(), wait.dispatchReady(), incoming) && !incoming.fd) {
+            continue;  // another worker took it: keep waiting on ours
+          }
+        }
         // Stopping, or needed elsewhere, with no request under way: the connection goes
-        // to the master rather than being closed under the web server. On a reload the
-        // master carries it to the next master; on a stop it closes it.
-        handed_back = giveBack(connection, options);
+        // away rather than being closed under the web server. On a reload the master
+        // carries it to the next master; on a stop it closes it.
+        handed_back = giveAway(connection, options);
         break;
       }
       if (read != fastcgi::Connection::ReadResult::Request) break;
@@ -320,7 +370,7 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
       if (options.max_requests != 0 && served >= options.max_requests) recycle = true;
       if (!connection.reusable()) break;
       if (recycle) {
-        handed_back = giveBack(connection, options);
+        handed_back = giveAway(connection, options);
         break;
       }
       wait.setKept();

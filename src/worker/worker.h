@@ -31,6 +31,10 @@ struct WorkerOptions {
   /// connection needs it: the listening socket and the dispatch channel (workers' end).
   int listen_fd = -1;
   int dispatch_fd = -1;
+  /// The dispatch channel's sending end (the master's, inherited), or -1: a kept
+  /// connection whose next request has already come joins the queue the pool's workers
+  /// read straight from here, without a round trip through the master.
+  int requeue_fd = -1;
   /// access.log (opened by the master, O_APPEND: one write() per line), or -1.
   int access_log_fd = -1;
   const AccessFormat* access_format = nullptr;

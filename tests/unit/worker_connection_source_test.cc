@@ -1,5 +1,6 @@
 // PoolSource takes connections from the listen queue and the dispatch channel in turn
-// when both hold some: preferring one starved the other under keep-alive load.
+// when both hold some: preferring one starved the other under keep-alive load. tryNext()
+// does the same without blocking, in the queues the caller saw ready.
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -102,6 +103,59 @@ TEST_F(PoolSourceTest, TheTurnCarriesAcrossCalls) {
   dispatchOne();
   EXPECT_EQ(kindOf(source.next()), 'd');
   EXPECT_EQ(kindOf(source.next()), 'l');
+}
+
+/// tryNext() that must not ask to stop.
+IncomingConnection tryNext(PoolSource& source, bool listen_ready, bool dispatch_ready) {
+  IncomingConnection incoming;
+  EXPECT_TRUE(source.tryNext(listen_ready, dispatch_ready, incoming));
+  return incoming;
+}
+
+TEST_F(PoolSourceTest, TryNextReturnsAtOnceWhenNothingWaits) {
+  PoolSource source(listener_.get(), dispatch_worker_.get(), net::AllowedClients{});
+  EXPECT_FALSE(tryNext(source, true, true).fd.valid());
+}
+
+TEST_F(PoolSourceTest, TryNextLooksOnlyWhereItWasToldSomethingWaits) {
+  connectOne();
+  dispatchOne();
+  PoolSource source(listener_.get(), dispatch_worker_.get(), net::AllowedClients{});
+  EXPECT_EQ(kindOf(tryNext(source, true, false)), 'l');
+  EXPECT_FALSE(tryNext(source, true, false).fd.valid());
+  EXPECT_EQ(kindOf(tryNext(source, false, true)), 'd');
+}
+
+TEST_F(PoolSourceTest, TryNextAsksToStopWhenTheListenerIsGone) {
+  // What the graceful-stop handler leaves behind: an unbound socket, accept() fails.
+  UniqueFd unbound(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  PoolSource source(unbound.get(), dispatch_worker_.get(), net::AllowedClients{});
+  IncomingConnection incoming;
+  EXPECT_FALSE(source.tryNext(true, false, incoming));
+  EXPECT_FALSE(incoming.fd.valid());
+}
+
+TEST_F(PoolSourceTest, TryNextTakesInTurnToo) {
+  for (int i = 0; i < 2; ++i) {
+    connectOne();
+    dispatchOne();
+  }
+  PoolSource source(listener_.get(), dispatch_worker_.get(), net::AllowedClients{});
+  std::string order;
+  for (int i = 0; i < 4; ++i) order += kindOf(tryNext(source, true, true));
+  EXPECT_EQ(order, "dldl");
+}
+
+TEST_F(PoolSourceTest, OnlyADispatchedConnectionIsKnownToHaveItsRequest) {
+  connectOne();
+  dispatchOne();
+  PoolSource source(listener_.get(), dispatch_worker_.get(), net::AllowedClients{});
+  IncomingConnection dispatched = source.next();
+  ASSERT_EQ(kindOf(dispatched), 'd');
+  EXPECT_TRUE(dispatched.request_waiting);
+  IncomingConnection accepted = source.next();
+  ASSERT_EQ(kindOf(accepted), 'l');
+  EXPECT_FALSE(accepted.request_waiting);
 }
 
 }  // namespace
