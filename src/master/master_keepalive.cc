@@ -25,8 +25,37 @@ void Master::onHandback(Pool& pool) {
 
 void Master::hold(Pool& pool, UniqueFd fd) {
   int raw = fd.get();
-  held_[raw] = HeldConnection{std::move(fd), &pool};
-  loop_.add(raw, EPOLLIN | EPOLLRDHUP, [this, raw](uint32_t) { onHeldReadable(raw); });
+  char byte;
+  ssize_t n = ::recv(raw, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;  // closed: drop it
+  if (n < 0) {
+    // Idle: watch it until the web server sends its next request.
+    held_[raw] = HeldConnection{std::move(fd), &pool};
+    loop_.add(raw, EPOLLIN | EPOLLRDHUP, [this, raw](uint32_t) { onHeldReadable(raw); });
+    return;
+  }
+  // Its next request has come (often already when a worker's hand-back is read).
+  HeldConnection held{std::move(fd), &pool};
+  if (state_ != MasterState::Normal) {
+    // A request waits on it but the workers are leaving: a reload carries it to the next
+    // master; a stop closes it with everything else.
+    pending_dispatch_.push_back(std::move(held));
+    return;
+  }
+  if (!net::sendFd(pool.dispatch_master.get(), raw)) {
+    log::sysError(log::Level::Warning,
+                  "[pool {}] cannot hand a kept-alive connection to a worker yet", pool.name());
+    pending_dispatch_.push_back(std::move(held));
+    return;
+  }
+  // The connection is now queued for the pool's workers, like one in the listen queue:
+  // make sure one exists to take it (ondemand may have none).
+  if (pool.config.pm != config::PoolConfig::Pm::Static) {
+    int64_t now = scoreboard::nowMicros();
+    PoolView view = poolView(pool, now);
+    view.queued = std::max(view.queued, 0) + 1;
+    apply(pool, onDemand(pool.pm_settings, view, pool.pm_state), now);
+  }
 }
 
 void Master::onHeldReadable(int fd) {
@@ -35,35 +64,7 @@ void Master::onHeldReadable(int fd) {
   loop_.remove(fd);
   HeldConnection held = std::move(it->second);
   held_.erase(it);
-  char byte;
-  ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;  // closed: drop it
-  if (n < 0) {  // spurious wake-up: keep holding it
-    held_[fd] = std::move(held);
-    loop_.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](uint32_t) { onHeldReadable(fd); });
-    return;
-  }
-  Pool& pool = *held.pool;
-  if (state_ != MasterState::Normal) {
-    // A request waits on it but the workers are leaving: a reload carries it to the next
-    // master; a stop closes it with everything else.
-    pending_dispatch_.push_back(std::move(held));
-    return;
-  }
-  if (!net::sendFd(pool.dispatch_master.get(), fd)) {
-    log::sysError(log::Level::Warning,
-                  "[pool {}] cannot hand a kept-alive connection to a worker yet", pool.name());
-    pending_dispatch_.push_back(std::move(held));
-    return;
-  }
-  // The connection is now queued for the pool's workers, like one in the listen queue:
-  // make sure one exists to take it (ondemand may have none).
-  if (state_ == MasterState::Normal && pool.config.pm != config::PoolConfig::Pm::Static) {
-    int64_t now = scoreboard::nowMicros();
-    PoolView view = poolView(pool, now);
-    view.queued = std::max(view.queued, 0) + 1;
-    apply(pool, onDemand(pool.pm_settings, view, pool.pm_state), now);
-  }
+  hold(*held.pool, std::move(held.fd));
 }
 
 void Master::dispatchPending() {
