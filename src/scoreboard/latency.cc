@@ -1,21 +1,12 @@
 #include "scoreboard/latency.h"
 
-#include <atomic>
 #include <bit>
 #include <cmath>
 
+#include "scoreboard/shared_atomic.h"
+
 namespace fpmd::scoreboard {
 namespace {
-
-template <typename T>
-std::atomic_ref<T> atomic(T& value) {
-  return std::atomic_ref<T>(value);
-}
-
-template <typename T>
-T load(const T& value) {
-  return std::atomic_ref<T>(const_cast<T&>(value)).load(std::memory_order_relaxed);
-}
 
 constexpr uint64_t kExactBelow = 16;
 constexpr int kSubBits = 3;  // 8 sub-buckets per power of two
@@ -75,9 +66,9 @@ LatencySummary summarizeLatency(const LatencyHistory& history, int64_t now_us) {
   for (size_t back = 0; back < kLatencyWindowsRead; ++back) {
     int64_t id = current - static_cast<int64_t>(back);
     const LatencyWindow& window = history.windows[static_cast<size_t>(id) % kLatencyWindows];
-    if (load(window.id) != id) continue;
+    if (relaxedLoad(window.id) != id) continue;
     for (size_t b = 0; b < kLatencyBuckets; ++b) {
-      uint64_t n = load(window.counts[b]);
+      uint64_t n = relaxedLoad(window.counts[b]);
       counts[b] += n;
       total += n;
     }

@@ -9,13 +9,10 @@
 #include <new>
 #include <stdexcept>
 
+#include "scoreboard/shared_atomic.h"
+
 namespace fpmd::scoreboard {
 namespace {
-
-template <typename T>
-std::atomic_ref<T> atomic(T& value) {
-  return std::atomic_ref<T>(value);
-}
 
 template <size_t N>
 void copyText(char (&dest)[N], std::string_view text) {

@@ -84,6 +84,15 @@ void addNoCache(HttpAnswer& answer) {
   answer.headers.emplace_back("Cache-Control", "no-cache, no-store, must-revalidate, max-age=0");
 }
 
+// The headers every status answer starts with. PHP-FPM returns before choosing a format on
+// HEAD, so there PHP's default type goes out and the answer is complete.
+HttpAnswer startStatusAnswer(const AnswerOptions& options) {
+  HttpAnswer answer = startAnswer(200, options);
+  addNoCache(answer);
+  if (options.head_only) answer.headers.push_back(defaultContentType(options));
+  return answer;
+}
+
 std::string_view mimeType(StatusFormat format) {
   switch (format) {
     case StatusFormat::Html:
@@ -164,13 +173,8 @@ StatusQuery parseStatusQuery(std::string_view query_string) {
 
 HttpAnswer renderStatus(const cgi::PoolStatus& status, const StatusQuery& query,
                         const AnswerOptions& options) {
-  HttpAnswer answer = startAnswer(200, options);
-  addNoCache(answer);
-  // PHP-FPM returns before choosing a format on HEAD, so PHP's default type goes out.
-  if (options.head_only) {
-    answer.headers.push_back(defaultContentType(options));
-    return answer;
-  }
+  HttpAnswer answer = startStatusAnswer(options);
+  if (options.head_only) return answer;
   answer.headers.push_back(contentType(mimeType(query.format), options));
   answer.body = renderBody(status, query, status::isUtf8Charset(options.default_charset));
   return answer;
@@ -178,12 +182,8 @@ HttpAnswer renderStatus(const cgi::PoolStatus& status, const StatusQuery& query,
 
 HttpAnswer renderStatusAll(const std::vector<cgi::PoolStatus>& pools, const StatusQuery& query,
                            const AnswerOptions& options) {
-  HttpAnswer answer = startAnswer(200, options);
-  addNoCache(answer);
-  if (options.head_only) {
-    answer.headers.push_back(defaultContentType(options));
-    return answer;
-  }
+  HttpAnswer answer = startStatusAnswer(options);
+  if (options.head_only) return answer;
   StatusFormat format = query.format;
   if (format == StatusFormat::Html || format == StatusFormat::Xml) format = StatusFormat::Json;
   answer.headers.push_back(contentType(mimeType(format), options));
