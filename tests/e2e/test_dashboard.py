@@ -293,3 +293,61 @@ def test_banner_when_status_fails(chromium, site, tmp_path):
     assert body.attrs.get("data-state") == "error"
     assert int(body.attrs.get("data-errors", "0")) >= 2, "no retry"
     assert body.attrs.get("data-updates") == "0"
+
+
+MASTER_CONF = """[global]
+error_log = @LOG@
+pid = @PID@
+[www]
+listen = @LISTEN@
+pm = static
+pm.max_children = 2
+pm.status_path = /status
+pm.status_listen = @DIR@/status.sock
+[api]
+listen = @DIR@/api.sock
+pm = static
+pm.max_children = 1
+"""
+
+
+def test_every_pool_from_the_master_while_saturated(chromium, fpmd_bin, fpm_factory,
+                                                     nginx_factory, tmp_path):
+    """?dashboard&all on pm.status_listen (answered by the master) through nginx: one
+    section per pool, drawn while every worker of www is busy."""
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "sleep.php").write_text(SLEEP)
+    os.chmod(tmp_path, 0o755)
+    fpm = fpm_factory(fpmd_bin, conf_text=MASTER_CONF)
+    fpm.wait_for_children(3)
+    master_status = f"""
+location = /fpm-status {{
+    {FASTCGI_PARAMS}
+    fastcgi_param SCRIPT_NAME /status;
+    fastcgi_pass unix:{fpm.dir}/status.sock;
+}}
+"""
+    nginx = nginx_factory(fpm.address, www, server_conf=master_status)
+    def hold_a_worker():
+        try:
+            nginx.get("/sleep.php?ms=8000", timeout=30)
+        except OSError:
+            pass  # the test is over and nginx is gone: nothing to check here
+
+    threads = [threading.Thread(target=hold_a_worker, daemon=True) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    procs.wait_until(lambda: json.loads(nginx.get("/fpm-status?json").body)
+                     ["active processes"] == 2, 10, what="both www workers busy")
+
+    root, body = dump_dom(chromium, tmp_path, f"{nginx.base_url}/fpm-status?dashboard&all")
+    assert body.attrs.get("data-state") == "ok", body.attrs
+    assert int(body.attrs["data-updates"]) >= 2, body.attrs
+    pools = {n.attrs["data-pool"] for n in root.find_all(
+        lambda n: n.tag == "section" and "data-pool" in n.attrs)}
+    assert pools == {"www", "api"}
+    _, rows = worker_rows(root, "www")
+    assert [r.attrs["data-state"] for r in rows] == ["running", "running"]
+    _, api_rows = worker_rows(root, "api")
+    assert len(api_rows) == 1
