@@ -14,6 +14,7 @@
 #include "app/status_cli.h"
 #include "config/config.h"
 #include "log/log.h"
+#include "log/process_title.h"
 #include "master/master.h"
 #include "php/engine.h"
 
@@ -50,8 +51,7 @@ void configureLogging(const fpmd::config::GlobalConfig& global, bool foreground,
     return;
   }
   if (!fpmd::log::openFile(global.error_log)) {
-    fpmd::log::sysError(fpmd::log::Level::Alert, "failed to open error_log ({})",
-                        global.error_log);
+    fpmd::log::sysError(fpmd::log::Level::Alert, "failed to open error_log ({})", global.error_log);
   }
 }
 
@@ -67,6 +67,7 @@ fpmd::php::EngineOptions engineOptions(const CommandLine& cl) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
+  fpmd::log::initProcessTitle(argc, argv);
   const std::string program = programName(args[0]);
   if (fpmd::app::isStatusCommand(args)) return fpmd::app::runStatusCommand(args, program);
   CommandLine cl = fpmd::app::parseCommandLine(args);

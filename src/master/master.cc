@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "log/log.h"
+#include "log/process_title.h"
 #include "master/exit_status.h"
 #include "net/fd_passing.h"
 #include "net/listener.h"
@@ -327,6 +328,7 @@ int Master::run() {
   applyGlobalLimits();
   writePidFile();
   log::notice("fpm is running, pid {}", ::getpid());
+  log::setProcessTitle(fmt::format("fpmd: master process ({})", options_.load.path));
   loop_.add(signals_.fd(), EPOLLIN, [this](uint32_t) { onSignals(); });
   startPools();
   adoptKeptConnections();
