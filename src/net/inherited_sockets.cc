@@ -4,30 +4,48 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstdlib>
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "log/log.h"
 
 namespace fpmd::net {
+namespace {
+
+// The non-empty pieces of `text` between separators.
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> pieces;
+  while (!text.empty()) {
+    size_t end = std::min(text.find(separator), text.size());
+    if (end > 0) pieces.push_back(text.substr(0, end));
+    text.remove_prefix(std::min(end + 1, text.size()));
+  }
+  return pieces;
+}
+
+// A decimal fd within [low, high]; nothing for anything else.
+std::optional<int> parseFd(std::string_view text, int low, int high) {
+  int fd = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), fd);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  if (fd < low || fd > high) return std::nullopt;
+  return fd;
+}
+
+}  // namespace
 
 std::map<std::string, int> parseInheritedSockets(const std::string& value) {
   std::map<std::string, int> sockets;
-  size_t start = 0;
-  while (start < value.size()) {
-    size_t comma = value.find(',', start);
-    if (comma == std::string::npos) comma = value.size();
-    std::string item = value.substr(start, comma - start);
-    start = comma + 1;
+  for (std::string_view item : split(value, ',')) {
     // The key may itself contain '=' only in exotic unix paths; the fd is after the last.
     size_t eq = item.rfind('=');
-    if (eq == std::string::npos || eq == 0) continue;
-    const std::string fd_text = item.substr(eq + 1);
-    char* end = nullptr;
-    long fd = std::strtol(fd_text.c_str(), &end, 10);
-    if (fd_text.empty() || *end != '\0' || fd < 0 || fd > 65535) continue;
-    sockets[item.substr(0, eq)] = static_cast<int>(fd);
+    if (eq == std::string_view::npos || eq == 0) continue;
+    if (auto fd = parseFd(item.substr(eq + 1), 0, 65535))
+      sockets[std::string(item.substr(0, eq))] = *fd;
   }
   return sockets;
 }
@@ -43,25 +61,12 @@ std::string formatInheritedSockets(const std::map<std::string, int>& sockets) {
 
 std::map<std::string, std::vector<int>> parseKeptConnections(const std::string& value) {
   std::map<std::string, std::vector<int>> kept;
-  size_t start = 0;
-  while (start < value.size()) {
-    size_t end = value.find(';', start);
-    if (end == std::string::npos) end = value.size();
-    std::string item = value.substr(start, end - start);
-    start = end + 1;
+  for (std::string_view item : split(value, ';')) {
     size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) continue;
-    std::vector<int>& fds = kept[item.substr(0, eq)];
-    size_t pos = eq + 1;
-    while (pos < item.size()) {
-      size_t comma = item.find(',', pos);
-      if (comma == std::string::npos) comma = item.size();
-      std::string text = item.substr(pos, comma - pos);
-      pos = comma + 1;
-      char* stop = nullptr;
-      long fd = std::strtol(text.c_str(), &stop, 10);
-      if (!text.empty() && *stop == '\0' && fd > 2 && fd < 1 << 20)
-        fds.push_back(static_cast<int>(fd));
+    if (eq == std::string_view::npos || eq == 0) continue;
+    std::vector<int>& fds = kept[std::string(item.substr(0, eq))];
+    for (std::string_view text : split(item.substr(eq + 1), ',')) {
+      if (auto fd = parseFd(text, 3, (1 << 20) - 1)) fds.push_back(*fd);
     }
   }
   return kept;
