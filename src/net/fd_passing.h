@@ -1,8 +1,8 @@
 #pragma once
 
 // Passing a connection between processes of a pool over a unix socket (SCM_RIGHTS): a
-// worker hands an idle kept-alive connection back to the master, and the master hands
-// it to whichever worker is free once the web server sends the next request.
+// worker hands an idle kept-alive connection back to the master, and the master (or a
+// worker, when the next request has already come) queues it for whichever worker is free.
 
 #include "common/unique_fd.h"
 

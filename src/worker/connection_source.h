@@ -1,10 +1,10 @@
 #pragma once
 
 // Where a worker's connections come from: accept() on the pool's listening socket (the
-// fast path, as PHP-FPM), and connections the master hands over. The master holds the
-// idle kept-alive connections workers give back (so keep-alive pins no worker) and
-// passes each one on, through the pool's dispatch channel, once the web server sends
-// its next request.
+// fast path, as PHP-FPM), and kept-alive connections queued on the pool's dispatch
+// channel. The master holds the idle ones workers give back (so keep-alive pins no
+// worker) and queues each once the web server sends its next request; a worker that
+// gives away a kept connection whose next request has already come queues it itself.
 
 #include <string>
 
