@@ -217,9 +217,9 @@ constexpr int kStopGraceMillis = 1000;
 /// connection's first request is on its way: wait for it (bounded once stopping). On a
 /// kept connection the web server may send the next request much later, or never: the
 /// wait ends at once on a graceful stop, and when another connection needs this worker
-/// (a new one in the listen queue, or one the master dispatches), so that the connection
-/// goes back to the master instead of pinning the worker (PHP-FPM's workers stay pinned
-/// to theirs). Under no contention nothing is handed over: keep-alive costs nothing.
+/// (a new one in the listen queue, or a dispatched one), so that the connection is given
+/// away (giveAway) instead of pinning the worker (PHP-FPM's workers stay pinned to
+/// theirs). Under no contention nothing is handed over: keep-alive costs nothing.
 class RequestWait : public fastcgi::Connection::IdleWait {
  public:
   /// request_waiting: the first request is known to have arrived (no wait before it).
@@ -264,7 +264,7 @@ class RequestWait : public fastcgi::Connection::IdleWait {
         return true;  // let the read report what is wrong
       }
       // Others first, even when this connection's request came too: theirs are older, and
-      // this one queues behind them at the master (requests served in arrival order).
+      // this one queues behind them (requests served in arrival order).
       if (watch_others && (fds[2].revents | fds[3].revents) != 0) {
         listen_ready_ = fds[2].revents != 0;
         dispatch_ready_ = fds[3].revents != 0;
