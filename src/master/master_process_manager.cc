@@ -41,6 +41,7 @@ PoolView Master::poolView(const Pool& pool, int64_t now_us) const {
     worker.last_activity_us =
         slot.request_ended_us != 0 ? slot.request_ended_us : child->started_us;
     worker.stopping = child->stopped_by_pm;
+    worker.request_started_us = slot.request_started_us;
     view.workers.push_back(worker);
   }
   if (auto queue = net::listenQueue(pool.listener.get(), pool.address.isUnix())) {
@@ -85,6 +86,13 @@ void Master::spawnDeferred(int64_t now_us) {
       pool->deferred_spawns--;
       if (!spawn(*pool, false)) break;
     }
+    // Connections still queued at the policy's re-check: no readiness event comes for
+    // them again, so look at the queue now.
+    int64_t recheck = pool->pm_state.recheck_at_us;
+    if (recheck != 0 && now_us >= recheck) {
+      pool->pm_state.recheck_at_us = 0;
+      apply(*pool, onDemand(pool->pm_settings, poolView(*pool, now_us), pool->pm_state), now_us);
+    }
   }
 }
 
@@ -92,6 +100,7 @@ int64_t Master::nextDeferredSpawnUs() const {
   int64_t next = INT64_MAX;
   for (const auto& pool : pools_) {
     if (pool->deferred_spawns > 0) next = std::min(next, pool->backoff.nextSpawnUs());
+    if (pool->pm_state.recheck_at_us != 0) next = std::min(next, pool->pm_state.recheck_at_us);
   }
   return next;
 }

@@ -1,5 +1,7 @@
 #include "master/pm_policy.h"
 
+#include <sched.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -89,24 +91,96 @@ int queueShortfall(const PoolView& view, int idle, bool readiness_event) {
   return std::max(0, waiting - idle);
 }
 
-/// Forks for waiting connections: one per connection, plus dynamic's min_spare so the
-/// pool is not saturated again by the next arrival; at most pm.max_spawn_rate per turn so
-/// a flood of connections cannot make the master fork hundreds of PHP workers at once.
-int demandWanted(const PoolSettings& settings, int shortfall) {
-  if (shortfall <= 0) return 0;
-  int wanted = shortfall + (settings.pm == Pm::Dynamic ? settings.min_spare : 0);
+/// Workers that will take a queued connection soon (`progressing`): idle ones (just forked
+/// included) and busy ones whose request started within the ramp interval, which cycle
+/// through short requests. The others (`held`) run a longer request.
+struct Progress {
+  int progressing = 0;
+  int held = 0;
+};
+
+Progress workerProgress(const PoolSettings& settings, const PoolView& view) {
+  Progress progress;
+  for (const WorkerView& worker : view.workers) {
+    if (worker.stopping) continue;
+    if (worker.idle || view.now_us - worker.request_started_us < settings.ramp_interval_us) {
+      ++progress.progressing;
+    } else {
+      ++progress.held;
+    }
+  }
+  return progress;
+}
+
+/// The part of the shortfall worth forking for now. With a measured queue, workers that
+/// take connections are kept at about one per CPU (ramp_step): more serve a burst of
+/// short requests no sooner, and their start-up takes CPU from the workers draining the
+/// queue. Workers held by long requests do not count, so connections behind them get new
+/// workers, and each interval that finds such workers doubles the width (4, 8, 16 … on 2
+/// CPUs) so a burst of slow requests reaches its size in a few rounds. With an unknown
+/// queue, PHP-FPM's rule (one per readiness event with nobody idle) forks little anyway.
+int rampedShortfall(const PoolSettings& settings, const PoolView& view, int shortfall,
+                    PmState& state) {
+  if (shortfall <= 0) {
+    state.ramp_width = 0;
+    state.ramp_grown_us = INT64_MIN / 2;
+    return 0;
+  }
+  if (view.queued < 0) return shortfall;
+  Progress progress = workerProgress(settings, view);
+  int width = std::max({1, settings.ramp_step, state.ramp_width});
+  // Once per interval: every arrival is a readiness event, and a burst must not double the
+  // width once per connection.
+  if (progress.held > 0 && view.now_us >= state.ramp_grown_us + settings.ramp_interval_us) {
+    width = std::min(width * 2, std::max(settings.max_children, 1));
+    state.ramp_width = width;
+    state.ramp_grown_us = view.now_us;
+  }
+  return std::clamp(width - progress.progressing, 0, shortfall);
+}
+
+/// Forks for waiting connections: what rampedShortfall() allows, plus dynamic's min_spare
+/// so the pool is not saturated again by the next arrival; at most pm.max_spawn_rate per
+/// turn so a flood of connections cannot make the master fork hundreds of PHP workers at
+/// once.
+int demandWanted(const PoolSettings& settings, int ramped) {
+  if (ramped <= 0) return 0;
+  int wanted = ramped + (settings.pm == Pm::Dynamic ? settings.min_spare : 0);
   return std::min(wanted, spawnRateCap(settings));
 }
 
+struct QueueDemand {
+  int shortfall = 0;  // connections no idle worker will take
+  int wanted = 0;     // forks justified now
+};
+
+/// What the queue asks for, and whether to look again after the ramp interval: while
+/// connections wait beyond what is forked now and the pool may still grow, nothing else
+/// may wake the master for them (the readiness event is edge-triggered).
+QueueDemand queueDemand(const PoolSettings& settings, const PoolView& view, Counts counts,
+                        bool readiness_event, PmState& state) {
+  QueueDemand demand;
+  demand.shortfall = queueShortfall(view, counts.idle, readiness_event);
+  demand.wanted = demandWanted(settings, rampedShortfall(settings, view, demand.shortfall, state));
+  bool may_grow = counts.running + demand.wanted < settings.max_children &&
+                  demand.wanted < view.process_max_room;
+  bool waiting = view.queued >= 0 && demand.shortfall > demand.wanted;
+  state.recheck_at_us = waiting && may_grow ? view.now_us + settings.ramp_interval_us : 0;
+  return demand;
+}
+
 PmDecision spawnForDemand(const PoolSettings& settings, const PoolView& view, Counts counts,
-                          int wanted, PmState& state) {
+                          QueueDemand demand, PmState& state) {
   PmDecision decision;
-  if (wanted <= 0) return decision;
+  if (demand.shortfall <= 0) return decision;
+  // Connections wait and the pool is full: the episode counts even while the workers
+  // still cycle through them.
   if (counts.running >= settings.max_children) {
     reachedMaxChildren(settings, state, decision);
     return decision;
   }
-  int n = std::min(wanted, settings.max_children - counts.running);
+  if (demand.wanted <= 0) return decision;
+  int n = std::min(demand.wanted, settings.max_children - counts.running);
   decision.spawn = capByProcessMax(view, n, state, decision);
   if (decision.spawn > 0) state.max_children_warned = false;
   return decision;
@@ -145,7 +219,7 @@ PmDecision tickDynamic(const PoolSettings& settings, const PoolView& view, PmSta
     state.spawn_rate = 1;
     return stopSurplusDynamic(settings, view, counts);
   }
-  int for_queue = demandWanted(settings, queueShortfall(view, counts.idle, false));
+  QueueDemand for_queue = queueDemand(settings, view, counts, false, state);
   if (counts.idle >= settings.min_spare) {
     state.spawn_rate = 1;
     return spawnForDemand(settings, view, counts, for_queue, state);
@@ -166,7 +240,7 @@ PmDecision tickDynamic(const PoolSettings& settings, const PoolView& view, PmSta
   }
   int wanted = std::min(state.spawn_rate, settings.min_spare - counts.idle);
   // fpmd: a measured queue is served now rather than by the 1-2-4 ladder.
-  wanted = std::max(wanted, for_queue);
+  wanted = std::max(wanted, for_queue.wanted);
   wanted = std::min(wanted, settings.max_children - counts.running);
   decision.spawn = capByProcessMax(view, wanted, state, decision);
   if (decision.spawn > 0) state.max_children_warned = false;
@@ -177,8 +251,8 @@ PmDecision tickDynamic(const PoolSettings& settings, const PoolView& view, PmSta
 
 PmDecision tickOndemand(const PoolSettings& settings, const PoolView& view, PmState& state) {
   Counts counts = countWorkers(view);
-  int for_queue = demandWanted(settings, queueShortfall(view, counts.idle, false));
-  if (for_queue > 0) return spawnForDemand(settings, view, counts, for_queue, state);
+  QueueDemand for_queue = queueDemand(settings, view, counts, false, state);
+  if (for_queue.shortfall > 0) return spawnForDemand(settings, view, counts, for_queue, state);
 
   // PHP-FPM checks only the oldest idle worker and stops at most one per tick; fpmd
   // considers every worker idle past pm.process_idle_timeout and stops half of them.
@@ -206,6 +280,10 @@ PoolSettings poolSettings(const config::PoolConfig& pool) {
   settings.max_spare = pool.pm_max_spare_servers;
   settings.max_spawn_rate = pool.pm_max_spawn_rate;
   settings.process_idle_timeout_us = int64_t{pool.pm_process_idle_timeout} * 1'000'000;
+  // The CPUs this process may run on (a cpuset or taskset narrows them), as workers do.
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (::sched_getaffinity(0, sizeof(cpus), &cpus) == 0) settings.ramp_step = CPU_COUNT(&cpus);
   return settings;
 }
 
@@ -236,9 +314,8 @@ PmDecision onTick(const PoolSettings& settings, const PoolView& view, PmState& s
 PmDecision onDemand(const PoolSettings& settings, const PoolView& view, PmState& state) {
   if (settings.pm == Pm::Static) return {};
   Counts counts = countWorkers(view);
-  int wanted = demandWanted(settings, queueShortfall(view, counts.idle, true));
-  if (wanted == 0) return {};
-  return spawnForDemand(settings, view, counts, wanted, state);
+  return spawnForDemand(settings, view, counts, queueDemand(settings, view, counts, true, state),
+                        state);
 }
 
 }  // namespace fpmd::master

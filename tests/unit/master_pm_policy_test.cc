@@ -46,6 +46,11 @@ struct Pool {
   void addMany(int n, bool idle, int64_t last_activity_us = 0) {
     for (int i = 0; i < n; ++i) add(idle, last_activity_us);
   }
+  /// n workers running a request accepted at `started_us`.
+  void addBusy(int n, int64_t started_us) {
+    for (int i = 0; i < n; ++i)
+      view.workers[static_cast<size_t>(add(false) - 100)].request_started_us = started_us;
+  }
   /// What the master does with a decision: fork (fresh workers are idle) and forget the
   /// stopped ones once they have exited.
   void apply(const PmDecision& decision) {
@@ -82,6 +87,7 @@ TEST(PmPolicy, SettingsComeFromThePoolConfig) {
   EXPECT_EQ(settings.max_children, 7);
   EXPECT_EQ(settings.max_spawn_rate, 4);
   EXPECT_EQ(settings.process_idle_timeout_us, 3 * kSecond);
+  EXPECT_GE(settings.ramp_step, 1);  // the CPUs fpmd may run on
 }
 
 // static
@@ -325,17 +331,22 @@ TEST(PmPolicy, DynamicOscillatingLoadDoesNotFlap) {
 
 // dynamic, fpmd's ramp-up on demand
 
-TEST(PmPolicy, DynamicDemandServesTheQueueAtOnce) {
+TEST(PmPolicy, DynamicDemandForksForConnectionsBehindLongRequests) {
   PoolSettings settings = dynamicPool();
+  settings.ramp_step = 8;
   PmState state;
   Pool pool;
-  pool.addMany(5, false);
+  pool.view.now_us = kSecond;
+  pool.addBusy(5, 0);  // running for a second: held
   pool.addMany(2, true);
   pool.view.queued = 12;
   PmDecision decision = onDemand(settings, pool.view, state);
-  EXPECT_EQ(decision.spawn, 15);   // 10 waiting beyond the idle ones + min_spare
+  // Workers held by long requests double the ramp (8 to 16, 2 of them idle): all 10 that
+  // wait beyond the idle ones get a worker, + min_spare.
+  EXPECT_EQ(decision.spawn, 15);
   EXPECT_EQ(state.spawn_rate, 1);  // the tick's ladder is untouched
 
+  settings.ramp_step = 1000;
   pool.view.queued = 1000;
   EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 32);  // pm.max_spawn_rate
   settings.max_children = 10;
@@ -357,10 +368,12 @@ TEST(PmPolicy, DynamicTickCatchesUpWithAMeasuredQueue) {
   PoolSettings settings = dynamicPool();
   PmState state;
   Pool pool;
-  pool.addMany(20, false);
+  settings.ramp_step = 8;
+  pool.view.now_us = kSecond;
+  pool.addBusy(20, 0);
   pool.addMany(6, true);  // enough spares for PHP-FPM's rule
   pool.view.queued = 9;
-  EXPECT_EQ(onTick(settings, pool.view, state).spawn, 8);
+  EXPECT_EQ(onTick(settings, pool.view, state).spawn, 8);  // 3 beyond the idle, + min_spare
   pool.view.queued = 6;
   EXPECT_EQ(onTick(settings, pool.view, state).spawn, 0);
 }
@@ -406,10 +419,11 @@ TEST(PmPolicy, OndemandFullPoolWithAnIdleWorkerIsNotMaxChildrenReached) {
   EXPECT_EQ(state.max_children_reached, 0u);
 }
 
-TEST(PmPolicy, OndemandBurstSpawnsForTheWholeQueue) {
+TEST(PmPolicy, OndemandBurstForksUpToTheRampStepAtOnce) {
   PoolSettings settings = ondemandPool();
   settings.max_children = 100;
   settings.max_spawn_rate = 20;
+  settings.ramp_step = 64;
   PmState state;
   Pool pool;
   pool.add(true);
@@ -426,13 +440,118 @@ TEST(PmPolicy, OndemandBurstSpawnsForTheWholeQueue) {
 TEST(PmPolicy, OndemandTickCatchesUpWithAMeasuredQueue) {
   PoolSettings settings = ondemandPool();
   PmState state;
+  settings.ramp_step = 4;
   Pool pool;
-  pool.add(false);
+  pool.add(false);  // its request has run for 100 s
   pool.view.queued = 3;
   pool.view.now_us = 100 * kSecond;
   PmDecision decision = onTick(settings, pool.view, state);
   EXPECT_EQ(decision.spawn, 3);
   EXPECT_TRUE(decision.stop.empty());
+}
+
+// The cold burst: 50 short requests on 2 CPUs. Forking one worker per connection made
+// them compete with the workers already draining the queue.
+TEST(PmPolicy, OndemandShortRequestsKeepOneWorkerPerCpu) {
+  PoolSettings settings = ondemandPool();
+  settings.max_children = 16;
+  settings.ramp_step = 2;
+  PmState state;
+  Pool pool;
+  pool.view.now_us = 10 * kSecond;
+  pool.view.queued = 50;
+  PmDecision decision = onDemand(settings, pool.view, state);
+  EXPECT_EQ(decision.spawn, 2);
+  EXPECT_TRUE(decision.warnings.empty());
+  // Connections still wait and nothing else will wake the master for them: look again.
+  EXPECT_EQ(state.recheck_at_us, pool.view.now_us + settings.ramp_interval_us);
+  pool.apply(decision);
+
+  // More arrivals while the two start: they are the capacity.
+  pool.view.queued = 48;
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 0);
+
+  // Both serve short requests, each accepted just now: the queue is draining.
+  pool.view.now_us += settings.ramp_interval_us;
+  for (WorkerView& worker : pool.view.workers) {
+    worker.idle = false;
+    worker.request_started_us = pool.view.now_us - 1000;
+  }
+  pool.view.queued = 30;
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 0);
+  EXPECT_EQ(state.recheck_at_us, pool.view.now_us + settings.ramp_interval_us);
+  EXPECT_EQ(state.ramp_width, 0);
+
+  // Served: no re-check.
+  pool.view.queued = 0;
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 0);
+  EXPECT_EQ(state.recheck_at_us, 0);
+}
+
+TEST(PmPolicy, OndemandLongRequestsDoubleTheRampEachInterval) {
+  PoolSettings settings = ondemandPool();
+  settings.max_children = 100;
+  settings.max_spawn_rate = 100;
+  settings.ramp_step = 2;
+  PmState state;
+  Pool pool;
+  pool.view.now_us = 10 * kSecond;
+  pool.view.queued = 100;
+  pool.apply(onDemand(settings, pool.view, state));  // 2
+  ASSERT_EQ(pool.view.workers.size(), 2u);
+  std::vector<int> rounds;
+  for (int round = 0; round < 4; ++round) {
+    // Every worker took a connection and still runs it an interval later.
+    for (WorkerView& worker : pool.view.workers) {
+      if (worker.idle) {
+        worker.idle = false;
+        worker.request_started_us = pool.view.now_us;
+        pool.view.queued--;
+      }
+    }
+    pool.view.now_us += settings.ramp_interval_us;
+    PmDecision decision = onDemand(settings, pool.view, state);
+    // Further arrivals within the same interval do not double the width again.
+    EXPECT_EQ(onDemand(settings, pool.view, state).spawn, decision.spawn);
+    rounds.push_back(decision.spawn);
+    pool.apply(decision);
+  }
+  EXPECT_EQ(rounds, (std::vector<int>{4, 8, 16, 32}));
+  EXPECT_NE(state.recheck_at_us, 0);
+}
+
+TEST(PmPolicy, OndemandFullPoolWithWaitingConnectionsCountsEvenWhileCycling) {
+  PoolSettings settings = ondemandPool();  // max_children 5
+  PmState state;
+  Pool pool;
+  pool.addBusy(5, 0);  // short requests, accepted just now
+  pool.view.queued = 7;
+  PmDecision decision = onDemand(settings, pool.view, state);
+  EXPECT_EQ(decision.spawn, 0);
+  EXPECT_TRUE(decision.max_children_reached);
+  EXPECT_EQ(state.recheck_at_us, 0);  // the pool cannot grow: no re-check
+}
+
+TEST(PmPolicy, UnknownQueueNeverSchedulesARecheck) {
+  PoolSettings settings = ondemandPool();
+  PmState state;
+  Pool pool;
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 1);
+  EXPECT_EQ(state.recheck_at_us, 0);
+}
+
+TEST(PmPolicy, ProcessMaxRoomStopsTheRecheck) {
+  PoolSettings settings = ondemandPool();
+  settings.ramp_step = 1;
+  PmState state;
+  Pool pool;
+  pool.view.queued = 4;
+  pool.view.process_max_room = 1;
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 1);
+  EXPECT_EQ(state.recheck_at_us, 0);
+  pool.view.process_max_room = 2;
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 1);
+  EXPECT_NE(state.recheck_at_us, 0);
 }
 
 TEST(PmPolicy, OndemandStopsWorkersIdlePastTheTimeoutOnly) {
