@@ -7,6 +7,7 @@
 
 #include "log/log.h"
 #include "master/master.h"
+#include "master/process_state.h"
 #include "net/listen_queue.h"
 
 namespace fpmd::master {
@@ -47,6 +48,7 @@ PoolView Master::poolView(const Pool& pool, int64_t now_us) const {
   if (auto queue = net::listenQueue(pool.listener.get(), pool.address.isUnix())) {
     view.queued = static_cast<int>(queue->depth);
   }
+  view.sleeps = sleepsInKernel;
   int process_max = config_.global.process_max;
   if (process_max > 0)
     view.process_max_room = std::max(0, process_max - static_cast<int>(childCount()));

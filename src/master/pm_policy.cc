@@ -92,8 +92,9 @@ int queueShortfall(const PoolView& view, int idle, bool readiness_event) {
 }
 
 /// Workers that will take a queued connection soon (`progressing`): idle ones (just forked
-/// included) and busy ones whose request started within the ramp interval, which cycle
-/// through short requests. The others (`held`) run a longer request.
+/// included), busy ones whose request started within the ramp interval (they cycle
+/// through short requests), and busy ones that run or wait for a CPU (a new worker would
+/// compete for the same CPUs). The others (`held`) sleep in a longer request.
 struct Progress {
   int progressing = 0;
   int held = 0;
@@ -103,7 +104,8 @@ Progress workerProgress(const PoolSettings& settings, const PoolView& view) {
   Progress progress;
   for (const WorkerView& worker : view.workers) {
     if (worker.stopping) continue;
-    if (worker.idle || view.now_us - worker.request_started_us < settings.ramp_interval_us) {
+    bool recent = view.now_us - worker.request_started_us < settings.ramp_interval_us;
+    if (worker.idle || recent || (view.sleeps && !view.sleeps(worker.pid))) {
       ++progress.progressing;
     } else {
       ++progress.held;
@@ -127,6 +129,7 @@ int rampedShortfall(const PoolSettings& settings, const PoolView& view, int shor
     return 0;
   }
   if (view.queued < 0) return shortfall;
+  if (static_cast<int>(view.workers.size()) >= settings.max_children) return 0;
   Progress progress = workerProgress(settings, view);
   int width = std::max({1, settings.ramp_step, state.ramp_width});
   // Once per interval: every arrival is a readiness event, and a burst must not double the

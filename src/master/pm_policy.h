@@ -25,8 +25,10 @@
 //   - onDemand() forks for a measured accept queue without waiting for one readiness event
 //     per fork, bounded by pm.max_children, process.max and pm.max_spawn_rate (ondemand
 //     too), and paced by progress: it keeps about one worker per CPU taking connections
-//     (idle, just forked, or cycling through short requests) and adds more only for
-//     connections stuck behind requests that run longer than the ramp interval. Forking
+//     (idle, just forked, cycling through short requests, or running a long one on a CPU)
+//     and adds more, doubling per ramp interval, only for connections stuck behind
+//     requests that sleep in the kernel (a slow upstream, sleep()) for longer than the
+//     ramp interval. Forking
 //     one worker per waiting connection made a burst of short requests slower than
 //     PHP-FPM's one fork per event: on 2 CPUs, 16 fresh workers starting up competed with
 //     the 2 that were already serving the queue (45 ms against 14 ms for 50 requests);
@@ -42,6 +44,7 @@
 
 #include <climits>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -100,6 +103,10 @@ struct PoolView {
   int queued = -1;
   /// How many more processes process.max allows, over all pools.
   int process_max_room = INT_MAX;
+  /// Whether a worker sleeps in the kernel rather than runs or waits for a CPU. Asked only
+  /// about workers whose request has run for longer than the ramp interval, while
+  /// connections wait and the pool may grow. Unset: every such worker counts as sleeping.
+  std::function<bool(pid_t)> sleeps;
 };
 
 /// What must survive from one call to the next, per pool.

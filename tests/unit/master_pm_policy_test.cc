@@ -520,6 +520,49 @@ TEST(PmPolicy, OndemandLongRequestsDoubleTheRampEachInterval) {
   EXPECT_NE(state.recheck_at_us, 0);
 }
 
+// A fresh worker's first requests, or any request on a host short of CPU, can outlast the
+// ramp interval while the worker runs: more workers would only compete for the CPUs.
+TEST(PmPolicy, OndemandLongRequestsOnACpuDoNotWidenTheRamp) {
+  PoolSettings settings = ondemandPool();
+  settings.max_children = 16;
+  settings.ramp_step = 2;
+  PmState state;
+  Pool pool;
+  pool.view.now_us = kSecond;
+  pool.addBusy(2, 0);
+  pool.view.queued = 40;
+  std::vector<pid_t> asked;
+  pool.view.sleeps = [&asked](pid_t pid) {
+    asked.push_back(pid);
+    return false;  // both run
+  };
+  PmDecision decision = onDemand(settings, pool.view, state);
+  EXPECT_EQ(decision.spawn, 0);
+  EXPECT_EQ(state.ramp_width, 0);
+  EXPECT_EQ(asked, (std::vector<pid_t>{100, 101}));
+  EXPECT_NE(state.recheck_at_us, 0);  // the queue waits: look again
+
+  // One of them now sleeps (waits for a database, say): it is held.
+  pool.view.sleeps = [](pid_t pid) { return pid == 101; };
+  decision = onDemand(settings, pool.view, state);
+  EXPECT_EQ(state.ramp_width, 4);
+  EXPECT_EQ(decision.spawn, 3);  // 4 taking connections, 1 of them the running one
+
+  // Only workers past the ramp interval are asked, and none once the pool is full.
+  asked.clear();
+  pool.view.sleeps = [&asked](pid_t pid) {
+    asked.push_back(pid);
+    return true;
+  };
+  pool.addBusy(1, pool.view.now_us);
+  onDemand(settings, pool.view, state);
+  EXPECT_EQ(asked, (std::vector<pid_t>{100, 101}));
+  asked.clear();
+  pool.addBusy(13, pool.view.now_us);
+  onDemand(settings, pool.view, state);
+  EXPECT_TRUE(asked.empty());
+}
+
 TEST(PmPolicy, OndemandFullPoolWithWaitingConnectionsCountsEvenWhileCycling) {
   PoolSettings settings = ondemandPool();  // max_children 5
   PmState state;
