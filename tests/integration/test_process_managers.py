@@ -56,6 +56,35 @@ def test_ondemand_starts_empty_and_serves_a_burst_in_parallel(fpmd_bin, docroot)
         assert "server reached max_children" not in fpm.log()
 
 
+def test_ondemand_burst_of_short_requests_forks_about_one_worker_per_cpu(fpmd_bin, docroot,
+                                                                         tmp_path):
+    """40 short requests queued at once on a pool pinned to one CPU: workers beyond the CPU
+    would only compete with the one draining the queue, so the master does not fork one
+    per waiting connection (it used to: 32 workers, pm.max_spawn_rate)."""
+    pinned = tmp_path / "fpmd-on-cpu0"
+    pinned.write_text(f"#!/bin/sh\nexec taskset -c 0 {fpmd_bin} \"$@\"\n")
+    pinned.chmod(0o755)
+    with FpmProcess(pinned, pool={"pm": "ondemand", "pm.max_children": "40",
+                                  "pm.process_idle_timeout": "60s"}) as fpm:
+        assert fpm.children() == []
+        connections = []
+        try:
+            for _ in range(40):
+                conn = fpm.connection(timeout=30)
+                connections.append(conn)
+                conn.send_request(cgi.cgi_params("/slow.php?ms=0", docroot))
+            pids = []
+            for conn in connections:
+                pids.append(int(conn.read_response().body))
+                conn.close()  # the worker waits for the client's close before the next one
+        finally:
+            for conn in connections:
+                conn.close()
+        assert len(pids) == 40
+        assert len(set(pids)) <= 8, sorted(set(pids))
+        assert len(fpm.children()) <= 8
+
+
 def test_ondemand_idle_workers_are_stopped(fpmd_bin, docroot):
     with FpmProcess(fpmd_bin, pool={"pm": "ondemand", "pm.max_children": "4",
                                     "pm.process_idle_timeout": "1s"},
