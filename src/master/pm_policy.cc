@@ -114,6 +114,8 @@ Progress workerProgress(const PoolSettings& settings, const PoolView& view) {
   return progress;
 }
 
+constexpr int64_t kNever = INT64_MIN / 2;
+
 /// The part of the shortfall worth forking for now. With a measured queue, workers that
 /// take connections are kept at about one per CPU (ramp_step): more serve a burst of
 /// short requests no sooner, and their start-up takes CPU from the workers draining the
@@ -125,13 +127,20 @@ int rampedShortfall(const PoolSettings& settings, const PoolView& view, int shor
                     PmState& state) {
   if (shortfall <= 0) {
     state.ramp_width = 0;
-    state.ramp_grown_us = INT64_MIN / 2;
+    state.ramp_grown_us = kNever;
+    state.ramp_started_us = kNever;
     return 0;
   }
   if (view.queued < 0) return shortfall;
   if (static_cast<int>(view.workers.size()) >= settings.max_children) return 0;
+  if (state.ramp_started_us == kNever) state.ramp_started_us = view.now_us;
   Progress progress = workerProgress(settings, view);
-  int width = std::max({1, settings.ramp_step, state.ramp_width});
+  // The first interval of a wait gets one worker taking connections: a fresh worker needs
+  // about 10 ms of CPU (fork, start-up, its cold first request) before it serves at full
+  // speed, more than a short burst holds. Connections still waiting an interval later
+  // get one per CPU.
+  bool first_interval = view.now_us - state.ramp_started_us < settings.ramp_interval_us;
+  int width = std::max({1, first_interval ? 1 : settings.ramp_step, state.ramp_width});
   // Once per interval: every arrival is a readiness event, and a burst must not double the
   // width once per connection.
   if (progress.held > 0 && view.now_us >= state.ramp_grown_us + settings.ramp_interval_us) {

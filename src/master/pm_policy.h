@@ -24,12 +24,13 @@
 //     (PHP-FPM only looks at the oldest one) and half of them go per tick (PHP-FPM: one);
 //   - onDemand() forks for a measured accept queue without waiting for one readiness event
 //     per fork, bounded by pm.max_children, process.max and pm.max_spawn_rate (ondemand
-//     too), and paced by progress: it keeps about one worker per CPU taking connections
-//     (idle, just forked, cycling through short requests, or running a long one on a CPU)
-//     and adds more, doubling per ramp interval, only for connections stuck behind
-//     requests that sleep in the kernel (a slow upstream, sleep()) for longer than the
-//     ramp interval. Forking
-//     one worker per waiting connection made a burst of short requests slower than
+//     too), and paced by progress: one worker takes connections during the first ramp
+//     interval of a wait (a short burst is over before a second one would pay for its
+//     start-up), then it keeps about one worker per CPU taking connections (idle, just
+//     forked, cycling through short requests, or running a long one on a CPU) and adds
+//     more, doubling per ramp interval, only for connections stuck behind requests that
+//     sleep in the kernel (a slow upstream, sleep()) for longer than the ramp interval.
+//     Forking one worker per waiting connection made a burst of short requests slower than
 //     PHP-FPM's one fork per event: on 2 CPUs, 16 fresh workers starting up competed with
 //     the 2 that were already serving the queue (45 ms against 14 ms for 50 requests);
 //   - while connections wait and the pool may still grow, the policy asks to be called
@@ -129,6 +130,8 @@ struct PmState {
   int ramp_width = 0;
   /// When ramp_width last doubled: at most once per ramp interval.
   int64_t ramp_grown_us = INT64_MIN / 2;
+  /// When connections began to wait for a worker (the first interval gets one worker).
+  int64_t ramp_started_us = INT64_MIN / 2;
 };
 
 struct PmDecision {

@@ -340,9 +340,13 @@ TEST(PmPolicy, DynamicDemandForksForConnectionsBehindLongRequests) {
   pool.addBusy(5, 0);  // running for a second: held
   pool.addMany(2, true);
   pool.view.queued = 12;
+  // The wait begins: its first interval has one worker taking connections, and two idle
+  // ones will.
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 0);
+  pool.view.now_us += settings.ramp_interval_us;
   PmDecision decision = onDemand(settings, pool.view, state);
-  // Workers held by long requests double the ramp (8 to 16, 2 of them idle): all 10 that
-  // wait beyond the idle ones get a worker, + min_spare.
+  // One per CPU now, doubled by the workers held by long requests (8 to 16, 2 of them
+  // idle): all 10 that wait beyond the idle ones get a worker, + min_spare.
   EXPECT_EQ(decision.spawn, 15);
   EXPECT_EQ(state.spawn_rate, 1);  // the tick's ladder is untouched
 
@@ -373,6 +377,8 @@ TEST(PmPolicy, DynamicTickCatchesUpWithAMeasuredQueue) {
   pool.addBusy(20, 0);
   pool.addMany(6, true);  // enough spares for PHP-FPM's rule
   pool.view.queued = 9;
+  EXPECT_EQ(onTick(settings, pool.view, state).spawn, 0);  // the wait's first interval
+  pool.view.now_us += settings.ramp_interval_us;
   EXPECT_EQ(onTick(settings, pool.view, state).spawn, 8);  // 3 beyond the idle, + min_spare
   pool.view.queued = 6;
   EXPECT_EQ(onTick(settings, pool.view, state).spawn, 0);
@@ -428,6 +434,8 @@ TEST(PmPolicy, OndemandBurstForksUpToTheRampStepAtOnce) {
   Pool pool;
   pool.add(true);
   pool.view.queued = 9;
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 0);  // the idle one takes the first
+  pool.view.now_us += settings.ramp_interval_us;             // still waiting
   EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 8);
   pool.view.queued = 50;
   EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 20);
@@ -446,13 +454,15 @@ TEST(PmPolicy, OndemandTickCatchesUpWithAMeasuredQueue) {
   pool.view.queued = 3;
   pool.view.now_us = 100 * kSecond;
   PmDecision decision = onTick(settings, pool.view, state);
-  EXPECT_EQ(decision.spawn, 3);
+  EXPECT_EQ(decision.spawn, 2);  // the first interval's one worker, doubled: one is held
   EXPECT_TRUE(decision.stop.empty());
+  pool.view.now_us += settings.ramp_interval_us;
+  EXPECT_EQ(onTick(settings, pool.view, state).spawn, 3);
 }
 
 // The cold burst: 50 short requests on 2 CPUs. Forking one worker per connection made
 // them compete with the workers already draining the queue.
-TEST(PmPolicy, OndemandShortRequestsKeepOneWorkerPerCpu) {
+TEST(PmPolicy, OndemandShortBurstGetsOneWorkerThenOnePerCpu) {
   PoolSettings settings = ondemandPool();
   settings.max_children = 16;
   settings.ramp_step = 2;
@@ -461,24 +471,35 @@ TEST(PmPolicy, OndemandShortRequestsKeepOneWorkerPerCpu) {
   pool.view.now_us = 10 * kSecond;
   pool.view.queued = 50;
   PmDecision decision = onDemand(settings, pool.view, state);
-  EXPECT_EQ(decision.spawn, 2);
+  EXPECT_EQ(decision.spawn, 1);
   EXPECT_TRUE(decision.warnings.empty());
   // Connections still wait and nothing else will wake the master for them: look again.
   EXPECT_EQ(state.recheck_at_us, pool.view.now_us + settings.ramp_interval_us);
   pool.apply(decision);
 
-  // More arrivals while the two start: they are the capacity.
+  // More arrivals while it starts: it is the capacity.
   pool.view.queued = 48;
   EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 0);
 
-  // Both serve short requests, each accepted just now: the queue is draining.
+  // An interval later it serves short requests, each accepted just now, and connections
+  // still wait: a second one, for the second CPU.
   pool.view.now_us += settings.ramp_interval_us;
-  for (WorkerView& worker : pool.view.workers) {
-    worker.idle = false;
-    worker.request_started_us = pool.view.now_us - 1000;
-  }
+  auto busyNow = [&pool] {
+    for (WorkerView& worker : pool.view.workers) {
+      worker.idle = false;
+      worker.request_started_us = pool.view.now_us - 1000;
+    }
+  };
+  busyNow();
   pool.view.queued = 30;
-  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 0);
+  decision = onDemand(settings, pool.view, state);
+  EXPECT_EQ(decision.spawn, 1);
+  pool.apply(decision);
+  busyNow();
+  pool.view.now_us += settings.ramp_interval_us;
+  busyNow();
+  pool.view.queued = 10;
+  EXPECT_EQ(onDemand(settings, pool.view, state).spawn, 0);  // both cycle: the queue drains
   EXPECT_EQ(state.recheck_at_us, pool.view.now_us + settings.ramp_interval_us);
   EXPECT_EQ(state.ramp_width, 0);
 
@@ -497,8 +518,8 @@ TEST(PmPolicy, OndemandLongRequestsDoubleTheRampEachInterval) {
   Pool pool;
   pool.view.now_us = 10 * kSecond;
   pool.view.queued = 100;
-  pool.apply(onDemand(settings, pool.view, state));  // 2
-  ASSERT_EQ(pool.view.workers.size(), 2u);
+  pool.apply(onDemand(settings, pool.view, state));  // 1: the wait's first interval
+  ASSERT_EQ(pool.view.workers.size(), 1u);
   std::vector<int> rounds;
   for (int round = 0; round < 4; ++round) {
     // Every worker took a connection and still runs it an interval later.
@@ -542,7 +563,8 @@ TEST(PmPolicy, OndemandLongRequestsOnACpuDoNotWidenTheRamp) {
   EXPECT_EQ(asked, (std::vector<pid_t>{100, 101}));
   EXPECT_NE(state.recheck_at_us, 0);  // the queue waits: look again
 
-  // One of them now sleeps (waits for a database, say): it is held.
+  // An interval later one of them sleeps (waits for a database, say): it is held.
+  pool.view.now_us += settings.ramp_interval_us;
   pool.view.sleeps = [](pid_t pid) { return pid == 101; };
   decision = onDemand(settings, pool.view, state);
   EXPECT_EQ(state.ramp_width, 4);
