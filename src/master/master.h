@@ -75,7 +75,8 @@ class Master {
   void onHeldReadable(int fd);
   void dispatchPending();
   void closeHeldConnections();
-  /// Replacements the crash-loop back-off held back.
+  /// Replacements the crash-loop back-off held back, and the process manager's re-check
+  /// of a queue that still waits (the ramp-up's 20-ms pacing).
   void spawnDeferred(int64_t now_us);
   int64_t nextDeferredSpawnUs() const;
   /// The 1-s scoreboard refresh PHP-FPM does: busiest moment, listen queue.
