@@ -167,6 +167,15 @@ def cpu_seconds(pid):
 SPAWN_RE = r"child (\d+) started"
 
 
+def fork_time(pid):
+    """Seconds since boot at which `pid` started (now, on the same clock, if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[19]) / _CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        return time.clock_gettime(time.CLOCK_BOOTTIME)
+
+
 class SpawnWatch:
     """Times the "child N started" lines of a server's log as they arrive (both servers
     log each fork after start-up at NOTICE), in a thread, from the current end of the
@@ -175,6 +184,9 @@ class SpawnWatch:
     def __init__(self, server):
         self.server = server
         self.times = []
+        # When each child was forked, from /proc/PID/stat (10-ms ticks since boot), read as
+        # soon as its line appears: the log line itself can come later than the fork.
+        self.forked = []
         self._offset = len(server.log())
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -187,6 +199,7 @@ class SpawnWatch:
             except Exception:  # nothing new within 0.2 s (or the server is gone)
                 continue
             self.times.append(time.monotonic())
+            self.forked.append(fork_time(int(match.group(1))))
             self._offset = match.end()
 
     def stop(self):

@@ -144,7 +144,10 @@ def write(results, doc_path, plot_dir):
     for name, source in results.get("merged", {}).items():
         add(f"- Section `{name}` comes from an earlier `{source}` run (shorter rounds), "
             "not from this one.")
-    if results.get("merged"):
+    for name, commit in results.get("rerun", {}).items():
+        add(f"- Section `{name}` was measured again, alone, at `{commit}` (after a change to "
+            "what it measures); the rest is from the run above.")
+    if results.get("merged") or results.get("rerun"):
         add("")
     add("## Machine and method\n")
     add(f"- CPU: {mach['cpu']}, {mach['cores']} cores; memory {mach['memory']}; "
@@ -263,8 +266,9 @@ def write(results, doc_path, plot_dir):
             "constant load; `pm.max_requests = 200` replaces each worker after 200 requests (a "
             "kept connection closed by a recycled worker before answering is retried by "
             "fcgi-bench, not counted as a failure). fpmd's `pm.max_requests_jitter` (docs/process-managers.md) lowers each "
-            "worker's limit by a random 0..jitter (default: a tenth, 20) so that workers "
-            "started together are not replaced together; `0` gives PHP-FPM's exact counts. "
+            "worker's limit by a random 0..jitter (default: a tenth, 20; for the workers "
+            "started with the pool, up to half the limit) so that workers started together are "
+            "not replaced together; `0` gives PHP-FPM's exact counts. "
             "Forks are timed as their `child N started` lines reach the log; `max forks in "
             "100 ms / 1 s` is the largest number within any such window (median of the rounds).\n")
         rows = []
@@ -278,6 +282,26 @@ def write(results, doc_path, plot_dir):
         add(table(rows, ["server", "pm.max_requests", "jitter", "req/s", "p99 ms",
                          "worst ms", "forks", "max forks in 100 ms", "max forks in 1 s",
                          "errors"]))
+    spread = sc.get("restart_spread")
+    if spread:
+        add("## Restart spread: do workers started together restart together?\n")
+        add(f"A static pool of {spread[0]['pool']} just started, `pm.max_requests = "
+            f"{spread[0]['max_requests']}`, `sleep.php` (50 ms) on one kept-alive connection per "
+            "worker, so every worker serves at the same pace and a worker lives about 2 s. "
+            "`first wave`: time from the first to the last of the first "
+            f"{spread[0]['pool']} restarts, from the workers' fork times in /proc/PID/stat "
+            "(10-ms resolution); `max forks in 50 ms`: over the whole run. A fresh server per "
+            "round; medians. fpmd gives each worker life its own limit (`pm.max_requests_jitter`, "
+            "default a tenth of the limit), and the workers started with the pool a limit "
+            "anywhere in the upper half, so the first wave spreads over about half a lifetime "
+            "instead of coinciding; `jitter 0` is PHP-FPM's exact count, where the whole pool "
+            "restarts at once.\n")
+        rows = [[e["server"], "–" if e["server"] == "php-fpm" else e["jitter"],
+                 fmt(e.get("first_wave_ms"), 0), fmt(e.get("max_forks_50ms"), 0),
+                 fmt(e.get("forks"), 0), fmt(e.get("p99_ms"), 1), fmt(e.get("max_ms"), 1),
+                 e.get("errors", 0)] for e in spread]
+        add(table(rows, ["server", "jitter", "first wave ms", "max forks in 50 ms", "forks",
+                         "p99 ms", "worst ms", "errors"]))
     crash = sc.get("crash_loop")
     if crash:
         add("## Crash loop: every worker dies on its first request\n")

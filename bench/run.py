@@ -26,16 +26,19 @@ MODES = {
     "quick": dict(duration=1.0, warmup=0.3, rounds=3, conc=[8, 64], pools=[4],
                   sweep_pages=[], nginx_conc=[64], reload_gap=0.4, floor_s=1.0,
                   big_conc=[8], nginx_big=False, crash_s=1.5, crash_rounds=2,
-                  handover_conc=[], recycle_rounds=2),
+                  handover_conc=[], recycle_rounds=2, spread_rounds=1),
     "full": dict(duration=3.0, warmup=0.5, rounds=3, conc=[8, 64, 256], pools=[2, 4, 8, 16],
                  sweep_pages=["hello.php", "work.php"], nginx_conc=[8, 64, 256],
                  reload_gap=1.0, floor_s=3.0, big_conc=[8, 64], nginx_big=True, crash_s=5.0,
-                 crash_rounds=3, handover_conc=[8, 32], recycle_rounds=3),
+                 crash_rounds=3, handover_conc=[8, 32], recycle_rounds=3, spread_rounds=3),
 }
 SERVERS = ("php-fpm", "fpmd")
 SLEEP_POOL = 16
 RECYCLE_POOL, RECYCLE_LIMIT, RECYCLE_CONC = 8, 200, 8
 HANDOVER_POOL = 8
+# Restart spread: workers that live ~2 s (40 requests of sleep.php's 50 ms), long enough
+# for a tenth of a lifetime to be measured with /proc's 10-ms fork times.
+SPREAD_POOL, SPREAD_LIMIT, SPREAD_S = 8, 40, 4.5
 
 
 class Bench:
@@ -224,6 +227,51 @@ class Bench:
                 server.stop(check=False)
         self.results["scenarios"]["reload"] = out
 
+    def restart_spread(self):
+        """The first restart wave of a static pool whose workers started together and
+        serve at the same pace (sleep.php on one kept-alive connection each): with
+        pm.max_requests they all reach the limit at once unless the limits differ. A fresh
+        server per round; fork times from /proc."""
+        variants = [("php-fpm", None), ("fpmd", "0"), ("fpmd", None)]
+        runs = {v: [] for v in variants}
+        for r in range(self.cfg["spread_rounds"]):
+            for name, jitter in (variants if r % 2 == 0 else variants[::-1]):
+                p = pool(SPREAD_POOL)
+                p["pm.max_requests"] = str(SPREAD_LIMIT)
+                if jitter is not None:
+                    p["pm.max_requests_jitter"] = jitter
+                server = m.start_server(self.binaries[name], p)
+                try:
+                    watch = m.SpawnWatch(server)
+                    res = m.fcgi_bench(self.tool, server.address, "sleep.php", SPREAD_POOL,
+                                       SPREAD_S, 0)
+                    watch.stop()
+                finally:
+                    server.stop(check=False)
+                forks = sorted(watch.forked)
+                wave = forks[:SPREAD_POOL]
+                runs[(name, jitter)].append({
+                    "forks": len(forks),
+                    "first_wave_ms": (wave[-1] - wave[0]) * 1000 if len(wave) == SPREAD_POOL
+                    else None,
+                    "max_forks_50ms": m.max_in_window(forks, 0.05),
+                    "p99_ms": res.get("p99_ms"), "max_ms": res.get("max_ms"),
+                    "errors": res.get("errors", 0)})
+        out = []
+        for (name, jitter), rs in runs.items():
+            def med(key):
+                values = [r[key] for r in rs if r[key] is not None]
+                return statistics.median(values) if values else None
+            entry = {"server": name, "jitter": "default" if name == "fpmd" and jitter is None
+                     else jitter, "pool": SPREAD_POOL, "max_requests": SPREAD_LIMIT,
+                     "rounds": len(rs), "errors": sum(r["errors"] for r in rs),
+                     **{k: med(k) for k in ("forks", "first_wave_ms", "max_forks_50ms",
+                                            "p99_ms", "max_ms")}}
+            out.append(entry)
+            self.log(f"restart spread {name} jitter {jitter}: first wave over "
+                     f"{entry['first_wave_ms']} ms, max {entry['max_forks_50ms']} forks in 50 ms")
+        self.results["scenarios"]["restart_spread"] = out
+
     def max_requests(self):
         """pm.max_requests recycling: a static pool of 8 under constant load from 8
         kept-alive connections (as nginx's keepalive upstream spreads it: every worker
@@ -370,6 +418,8 @@ class Bench:
                 self.reload_under_load()
             if self.wanted("max_requests"):
                 self.max_requests()
+            if self.wanted("restart_spread"):
+                self.restart_spread()
             if self.wanted("crash_loop"):
                 self.crash_loop()
             if self.wanted("handover") and self.cfg["handover_conc"]:
@@ -418,7 +468,8 @@ def main():
     parser.add_argument("mode", choices=sorted(MODES))
     parser.add_argument("build_dir")
     parser.add_argument("--only", nargs="*", help="scenarios: floor sweep direct nginx "
-                        "ondemand reload max_requests crash_loop handover memory")
+                        "ondemand reload max_requests restart_spread crash_loop handover "
+                        "memory")
     parser.add_argument("--doc", help="where to write the report (default by mode)")
     parser.add_argument("--merge", help="a results file whose scenarios fill the ones this "
                         "run lacks (the report says which)")

@@ -51,7 +51,7 @@ class Master {
   void sampleWorkerMemory();
   void startPools();
   bool spawn(Pool& pool, bool startup);
-  [[noreturn]] void runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd);
+  [[noreturn]] void runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd, bool startup);
   void closeMasterFdsInChild(const Pool& own_pool);
 
   void onSignals();

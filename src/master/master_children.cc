@@ -57,7 +57,7 @@ bool Master::spawn(Pool& pool, bool startup) {
       ::close(stdout_pipe[0]);
       ::close(stderr_pipe[0]);
     }
-    runChild(pool, slot, stdout_pipe[1], stderr_pipe[1]);
+    runChild(pool, slot, stdout_pipe[1], stderr_pipe[1], startup);
   }
 
   pool.scoreboard->setSlotPid(slot, pid);
@@ -120,7 +120,7 @@ void Master::closeMasterFdsInChild(const Pool& own_pool) {
   log::setChildMode(true);
 }
 
-void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd) {
+void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd, bool startup) {
   signals_.resetInChild();
   if (stdout_fd >= 0) {
     ::dup2(stdout_fd, 1);
@@ -151,11 +151,13 @@ void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd) {
   worker_options.pool_name = pool.name();
   worker_options.scoreboard = pool.scoreboard.get();
   worker_options.slot = slot;
-  // Each lifetime its own limit (seeded by our pid), so a pool does not recycle at once.
+  // Each lifetime its own limit (seeded by our pid), so a pool does not recycle at once;
+  // workers started together with the pool spread their first restart widest.
   auto max_requests = static_cast<unsigned long>(pool.config.pm_max_requests);
   unsigned long jitter = pool.config.pm_max_requests_jitter >= 0
                              ? static_cast<unsigned long>(pool.config.pm_max_requests_jitter)
                              : defaultMaxRequestsJitter(max_requests);
+  if (startup) jitter = firstLifeJitter(max_requests, jitter);
   worker_options.max_requests =
       maxRequestsFor(max_requests, jitter, static_cast<uint64_t>(::getpid()));
   worker_options.server_values = {pool.config.pm_max_children, pool.config.pm_max_children};

@@ -26,4 +26,9 @@ unsigned long defaultMaxRequestsJitter(unsigned long max_requests) {
   return max_requests / 10;
 }
 
+unsigned long firstLifeJitter(unsigned long max_requests, unsigned long jitter) {
+  if (jitter == 0) return 0;
+  return std::max(jitter, max_requests / 2);
+}
+
 }  // namespace fpmd::master

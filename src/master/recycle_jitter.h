@@ -24,4 +24,11 @@ unsigned long maxRequestsFor(unsigned long max_requests, unsigned long jitter, u
 /// pm.max_requests_jitter when the pool does not set it: a tenth of pm.max_requests.
 unsigned long defaultMaxRequestsJitter(unsigned long max_requests);
 
+/// The jitter for the first life of workers started together with the pool (start-up,
+/// reload): they would all reach their limit together, and a tenth of a lifetime is too
+/// little to part them (measured: the first wave stays within ~150 ms for 2-s lives), so
+/// their limits spread over the upper half, [max_requests/2, max_requests]. Replacements
+/// are born apart already and keep `jitter`. A jitter of 0 (PHP-FPM's exact counts) stays 0.
+unsigned long firstLifeJitter(unsigned long max_requests, unsigned long jitter);
+
 }  // namespace fpmd::master

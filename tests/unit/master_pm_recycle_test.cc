@@ -54,5 +54,20 @@ TEST(RecycleJitter, DefaultIsATenthAndOffForSmallLimits) {
   EXPECT_EQ(defaultMaxRequestsJitter(500), 50u);
 }
 
+TEST(RecycleJitter, WorkersStartedWithThePoolSpreadOverTheUpperHalf) {
+  EXPECT_EQ(firstLifeJitter(1000, 100), 500u);
+  EXPECT_EQ(firstLifeJitter(1000, 700), 700u);  // a wider jitter the admin chose stays
+  EXPECT_EQ(firstLifeJitter(1000, 0), 0u);      // exact counts stay exact
+  std::set<unsigned long> limits;
+  for (uint64_t pid = 31000; pid < 31008; ++pid) {
+    unsigned long limit = maxRequestsFor(1000, firstLifeJitter(1000, 100), pid);
+    EXPECT_GE(limit, 500u);
+    EXPECT_LE(limit, 1000u);
+    limits.insert(limit);
+  }
+  // Eight workers of a static pool: their first restarts land far apart.
+  EXPECT_GT(*limits.rbegin() - *limits.begin(), 200u);
+}
+
 }  // namespace
 }  // namespace fpmd::master
