@@ -22,6 +22,15 @@ void EventLoop::add(int fd, uint32_t events, Callback callback) {
   callbacks_[fd] = std::make_shared<Callback>(std::move(callback));
 }
 
+void EventLoop::modify(int fd, uint32_t events) {
+  epoll_event event{};
+  event.events = events;
+  event.data.fd = fd;
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &event) < 0) {
+    log::sysError(log::Level::Error, "epoll_ctl(MOD, {}) failed", fd);
+  }
+}
+
 void EventLoop::remove(int fd) {
   if (callbacks_.erase(fd) == 0) return;
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);

@@ -21,6 +21,8 @@ class EventLoop {
 
   EventLoop();
   void add(int fd, uint32_t events, Callback callback);
+  /// New events for an fd already added; its callback stays.
+  void modify(int fd, uint32_t events);
   void remove(int fd);
   /// Waits up to timeout_ms (-1: forever) and runs the callbacks of ready fds.
   void runOnce(int timeout_ms);

@@ -1,4 +1,5 @@
 #include "master/master.h"
+#include "master/process_state.h"
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -114,7 +115,7 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
                                      pool_config.access_log, std::strerror(errno), errno));
       }
     }
-    pool->pm_settings = poolSettings(pool_config);
+    pool->pm_settings = poolSettings(pool_config, usableCpus());
     if (!net::makeFdChannel(pool->handback_master, pool->handback_worker) ||
         !net::makeFdChannel(pool->dispatch_master, pool->dispatch_worker)) {
       return makeError(

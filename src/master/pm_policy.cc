@@ -1,7 +1,5 @@
 #include "master/pm_policy.h"
 
-#include <sched.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -282,7 +280,7 @@ PmDecision tickOndemand(const PoolSettings& settings, const PoolView& view, PmSt
 
 }  // namespace
 
-PoolSettings poolSettings(const config::PoolConfig& pool) {
+PoolSettings poolSettings(const config::PoolConfig& pool, int usable_cpus) {
   PoolSettings settings;
   settings.name = pool.name;
   settings.pm = pool.pm;
@@ -292,10 +290,7 @@ PoolSettings poolSettings(const config::PoolConfig& pool) {
   settings.max_spare = pool.pm_max_spare_servers;
   settings.max_spawn_rate = pool.pm_max_spawn_rate;
   settings.process_idle_timeout_us = int64_t{pool.pm_process_idle_timeout} * 1'000'000;
-  // The CPUs this process may run on (a cpuset or taskset narrows them), as workers do.
-  cpu_set_t cpus;
-  CPU_ZERO(&cpus);
-  if (::sched_getaffinity(0, sizeof(cpus), &cpus) == 0) settings.ramp_step = CPU_COUNT(&cpus);
+  settings.ramp_step = std::max(1, usable_cpus);
   return settings;
 }
 

@@ -77,7 +77,8 @@ struct PoolSettings {
   int64_t ramp_interval_us = 20'000;
 };
 
-PoolSettings poolSettings(const config::PoolConfig& pool);
+/// `usable_cpus`: how many workers can run at once (the ramp-up's step), read by the caller.
+PoolSettings poolSettings(const config::PoolConfig& pool, int usable_cpus);
 
 struct WorkerView {
   pid_t pid = 0;

@@ -1,7 +1,10 @@
 #include "master/process_state.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -27,6 +30,13 @@ bool sleepsInKernel(pid_t pid) {
   if (n <= 0) return false;
   std::optional<char> state = parseStatState(std::string_view(buf, static_cast<size_t>(n)));
   return state == 'S' || state == 'D';
+}
+
+int usableCpus() {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (::sched_getaffinity(0, sizeof(cpus), &cpus) != 0) return 1;
+  return std::max(1, CPU_COUNT(&cpus));
 }
 
 }  // namespace fpmd::master

@@ -22,4 +22,8 @@ std::optional<char> parseStatState(std::string_view stat);
 /// runs, is runnable, or cannot be read (gone already).
 bool sleepsInKernel(pid_t pid);
 
+/// The CPUs this process may run on (a cpuset or taskset narrows them), as its workers
+/// will: how many workers can make progress at once. At least 1.
+int usableCpus();
+
 }  // namespace fpmd::master

@@ -45,8 +45,12 @@ void StatusServer::onAcceptable() {
       continue;
     }
     if (connections_.size() >= kMaxConnections) dropOldest();
-    auto connection = std::make_unique<Connection>(Connection{
-        std::move(owned), fastcgi::ResponderSession(answer_), {}, false, scoreboard::nowMicros()});
+    auto connection = std::make_unique<Connection>(Connection{std::move(owned),
+                                                              fastcgi::ResponderSession(answer_),
+                                                              {},
+                                                              false,
+                                                              false,
+                                                              scoreboard::nowMicros()});
     connections_[fd] = std::move(connection);
     loop_.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](uint32_t events) { onEvent(fd, events); });
   }
@@ -88,9 +92,8 @@ bool StatusServer::flush(Connection& connection) {
     ssize_t n = ::send(fd, connection.pending.data(), connection.pending.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      loop_.remove(fd);
-      loop_.add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP,
-                [this, fd](uint32_t events) { onEvent(fd, events); });
+      if (!connection.waiting_to_send) loop_.modify(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+      connection.waiting_to_send = true;
       return true;
     }
     if (n < 0) return false;
@@ -102,8 +105,8 @@ bool StatusServer::flush(Connection& connection) {
     // ends a client that never closes.
     ::shutdown(fd, SHUT_WR);
   }
-  loop_.remove(fd);
-  loop_.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](uint32_t events) { onEvent(fd, events); });
+  if (connection.waiting_to_send) loop_.modify(fd, EPOLLIN | EPOLLRDHUP);
+  connection.waiting_to_send = false;
   return true;
 }
 

@@ -46,8 +46,9 @@ class StatusServer {
   struct Connection {
     UniqueFd fd;
     fastcgi::ResponderSession session;
-    std::string pending;   // answer bytes the socket has not taken yet
-    bool closing = false;  // answered without keep-alive: flush, then close
+    std::string pending;           // answer bytes the socket has not taken yet
+    bool closing = false;          // answered without keep-alive: flush, then close
+    bool waiting_to_send = false;  // EPOLLOUT asked for: the socket took only part
     int64_t last_active_us = 0;
   };
 

@@ -4,25 +4,17 @@ connections survive a reload."""
 
 import os
 import signal
-import socket
 
 import pytest
 
 from lib import cgi
+from lib.pid_page import ask, make_docroot
 from lib.servers import FpmProcess
 
 
 @pytest.fixture
 def docroot(tmp_path):
-    (tmp_path / "pid.php").write_text("<?php echo getmypid();")
-    os.chmod(tmp_path, 0o755)
-    return tmp_path
-
-
-def ask(conn, docroot):
-    resp = conn.request(cgi.cgi_params("/pid.php", docroot), keep_conn=True, timeout=10)
-    assert resp.complete and resp.status == 200, resp.stdout
-    return int(resp.body)
+    return make_docroot(tmp_path)
 
 
 def test_idle_kept_connections_do_not_pin_workers(fpmd_bin, docroot):

@@ -7,7 +7,6 @@ STDIN record only after the response (the script never read its body). The conne
 turns readable with nothing of a next request in it; a worker that took that for the
 next request blocked in read() until the web server spoke again."""
 
-import os
 import re
 import signal
 import time
@@ -16,20 +15,13 @@ import pytest
 
 from lib import cgi
 from lib import fcgi_client
+from lib.pid_page import ask, make_docroot
 from lib.servers import FpmProcess
 
 
 @pytest.fixture
 def docroot(tmp_path):
-    (tmp_path / "pid.php").write_text("<?php echo getmypid();")
-    os.chmod(tmp_path, 0o755)
-    return tmp_path
-
-
-def ask(conn, docroot):
-    resp = conn.request(cgi.cgi_params("/pid.php", docroot), keep_conn=True, timeout=10)
-    assert resp.complete and resp.status == 200, resp.stdout
-    return int(resp.body)
+    return make_docroot(tmp_path)
 
 
 def answer_before_stdin_ends(conn, docroot):

@@ -81,7 +81,7 @@ TEST(PmPolicy, SettingsComeFromThePoolConfig) {
   config.pm_max_children = 7;
   config.pm_max_spawn_rate = 4;
   config.pm_process_idle_timeout = 3;
-  PoolSettings settings = poolSettings(config);
+  PoolSettings settings = poolSettings(config, /*usable_cpus=*/2);
   EXPECT_EQ(settings.name, "api");
   EXPECT_EQ(settings.pm, Pm::Ondemand);
   EXPECT_EQ(settings.max_children, 7);
