@@ -274,7 +274,13 @@ class FcgiConnection:
             if remaining <= 0:
                 raise TimeoutError(f"no complete FastCGI record within {self.timeout}s")
             self.sock.settimeout(min(remaining, self.timeout))
-            chunk = self.sock.recv(max(65536, n - len(self._buf)))
+            try:
+                chunk = self.sock.recv(max(65536, n - len(self._buf)))
+            except ConnectionResetError:
+                # A server killed with unread input (say, a GET's empty STDIN record it
+                # never needed) closes with a reset after the bytes it did send: the
+                # same end of the stream as a close, the caller sees what arrived.
+                return False
             if not chunk:
                 return False
             self._buf += chunk
