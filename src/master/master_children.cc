@@ -43,6 +43,7 @@ bool Master::spawn(Pool& pool, bool startup) {
   // Anything buffered in stdio would be written twice, once by each process.
   std::fflush(stdout);
   std::fflush(stderr);
+  pid_t master_pid = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     log::sysError(log::Level::Error, "fork() failed");
@@ -57,7 +58,7 @@ bool Master::spawn(Pool& pool, bool startup) {
       ::close(stdout_pipe[0]);
       ::close(stderr_pipe[0]);
     }
-    runChild(pool, slot, stdout_pipe[1], stderr_pipe[1], startup);
+    runChild(pool, slot, stdout_pipe[1], stderr_pipe[1], startup, master_pid);
   }
 
   pool.scoreboard->setSlotPid(slot, pid);
@@ -120,7 +121,8 @@ void Master::closeMasterFdsInChild(const Pool& own_pool) {
   log::setChildMode(true);
 }
 
-void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd, bool startup) {
+void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd, bool startup,
+                      pid_t master_pid) {
   signals_.resetInChild();
   if (stdout_fd >= 0) {
     ::dup2(stdout_fd, 1);
@@ -144,6 +146,10 @@ void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd, bool s
   }
   int listen_fd = pool.listener.get();
   worker::installStopHandler(listen_fd);
+  if (!worker::stopWhenMasterDies(master_pid)) {
+    log::sysError(log::Level::Error, "[pool {}] prctl(PR_SET_PDEATHSIG) failed", pool.name());
+    ::_exit(70);
+  }
   if (!php::workerInit(pool.php)) ::_exit(70);
 
   worker::PoolSource source(listen_fd, pool.dispatch_worker.get(), pool.allowed);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,6 +43,13 @@ void installStopHandler(int listen_fd) {
   // No SA_RESTART: a blocked accept() must return EINTR or EINVAL.
   action.sa_flags = 0;
   ::sigaction(SIGQUIT, &action, nullptr);
+}
+
+bool stopWhenMasterDies(pid_t master) {
+  if (::prctl(PR_SET_PDEATHSIG, SIGQUIT, 0, 0, 0) < 0) return false;
+  // The master may have died between fork() and prctl(): then no signal will come.
+  if (::getppid() != master) ::raise(SIGQUIT);
+  return true;
 }
 
 bool stopRequested() {
