@@ -20,6 +20,7 @@ extern "C" {
 #include "log/log.h"
 #include "php/engine.h"
 #include "php/ini_search.h"
+#include "php/request_disables.h"
 #include "php/sapi_state.h"
 
 namespace fpmd::php {
@@ -300,6 +301,7 @@ RequestOutcome execute(cgi::Request& request) {
 
   RunResult result;
   runRequest(&active, &result);
+  restoreRequestDisables();
 
   if (result.startup_failed) log::error("PHP request start-up failed");
   if (active.body_file_fd >= 0) close(active.body_file_fd);

@@ -19,6 +19,7 @@ extern "C" {
 
 #include "log/log.h"
 #include "php/ini_search.h"
+#include "php/request_disables.h"
 #include "php/sapi_state.h"
 
 namespace fpmd::php {
@@ -118,9 +119,22 @@ bool applyIniSetting(const std::string& name, const std::string& value, int mode
   }
   bool known = per_request ? alterForRequest(name, value, mode) : alterMaster(name, value, mode);
   if (!known) return false;
-  // Functions and classes disabled at start-up stay disabled: these add to them.
-  if (name == "disable_functions" && !value.empty()) zend_disable_functions(value.c_str());
-  if (name == "disable_classes" && !value.empty()) disableClasses(value);
+  // Functions and classes disabled at start-up stay disabled: these add to them, for the
+  // worker's life (the pool's values) or for one request (PHP_ADMIN_VALUE).
+  if (name == "disable_functions" && !value.empty()) {
+    if (per_request) {
+      disableFunctionsForRequest(value);
+    } else {
+      zend_disable_functions(value.c_str());
+    }
+  }
+  if (name == "disable_classes" && !value.empty()) {
+    if (per_request) {
+      disableClassesForRequest(value);
+    } else {
+      disableClasses(value);
+    }
+  }
   return true;
 }
 
