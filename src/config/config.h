@@ -73,6 +73,11 @@ struct PoolConfig {
   int request_slowlog_trace_depth = 20;
   int request_terminate_timeout = 0;  // seconds
   bool request_terminate_timeout_track_finished = false;
+  /// fpmd's request_read_timeout: a connection whose request has not arrived whole (from
+  /// the accept, or from its first byte on a kept connection, to the end of its params)
+  /// within this many seconds is closed, so slow or stalled clients cannot hold workers.
+  /// 0: no limit (PHP-FPM's behaviour).
+  int request_read_timeout = 10;
   std::optional<int> rlimit_files;
   std::optional<long> rlimit_core;  // -1 = unlimited
   std::string chroot, chdir;

@@ -204,6 +204,8 @@ constexpr Directive<PoolConfig> kPool[] = {
     {"request_terminate_timeout", kOther, setTime<&P::request_terminate_timeout>, true},
     {"request_terminate_timeout_track_finished", kOther,
      setBoolean<&P::request_terminate_timeout_track_finished>, true},
+    // fpmd's own: how long a worker waits for a request to arrive whole.
+    {"request_read_timeout", kOther, setTime<&P::request_read_timeout>, true},
     {"rlimit_files", kOther, setRlimitFiles<&P::rlimit_files>, true},
     {"rlimit_core", kOther, setRlimitCore<&P::rlimit_core>, true},
     {"chroot", kStr, setString<&P::chroot>, true},

@@ -71,8 +71,8 @@ Connection::Next Connection::nextRecord(Record& record, IdleWait* idle_wait) {
     // The parser took every byte (partial records are kept inside it): the buffer is
     // free, and no view into it is still in use.
     in_pos_ = in_end_ = 0;
-    if (!active_ && idle_wait != nullptr &&
-        !idle_wait->waitReadable(fd_.get(), !parser_.atBoundary())) {
+    if (idle_wait != nullptr && !params_done_ &&
+        !idle_wait->waitReadable(fd_.get(), active_ || !parser_.atBoundary())) {
       return Next::GaveUp;
     }
     long n = readSome(fd_.get(), in_.get(), in_capacity_);
@@ -177,7 +177,9 @@ Connection::ReadResult Connection::readRequest(cgi::Params& params, IdleWait* id
     Record record;
     Next next = nextRecord(record, idle_wait);
     if (next == Next::Error) return ReadResult::Error;
-    if (next == Next::GaveUp) return parser_.atBoundary() ? ReadResult::Idle : ReadResult::Closed;
+    if (next == Next::GaveUp) {
+      return active_ || !parser_.atBoundary() ? ReadResult::TimedOut : ReadResult::Idle;
+    }
     if (next == Next::Eof) {
       peer_gone_ = true;
       if (!active_ && parser_.atBoundary()) return ReadResult::Closed;

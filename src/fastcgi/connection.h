@@ -30,21 +30,22 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   enum class ReadResult {
-    Request,  // `params` holds the request; body() and sink() serve it
-    Closed,   // the peer closed between requests, or the connection cannot serve more
-    Error,    // malformed input or I/O failure, logged in one line: drop the connection
-    Idle,     // the IdleWait gave up before any byte of a next request: the connection
-              // is between requests and may be handed to another process
+    Request,   // `params` holds the request; body() and sink() serve it
+    Closed,    // the peer closed between requests, or the connection cannot serve more
+    Error,     // malformed input or I/O failure, logged in one line: drop the connection
+    TimedOut,  // the IdleWait gave up while a request was under way (part of it had come)
+    Idle,      // the IdleWait gave up before any byte of a next request: the connection
+               // is between requests and may be handed to another process
   };
 
-  /// How the caller waits while no request has begun on the connection (its first one,
-  /// or the next one on a kept connection): a read there may block for as long as the
-  /// web server likes, so the caller can watch other things (a stop) and give up.
+  /// How the caller waits until a request has arrived whole (its BEGIN_REQUEST and
+  /// PARAMS): a read there may block for as long as the peer likes, so the caller can
+  /// watch other things (a stop, other connections, a deadline) and give up.
   class IdleWait {
    public:
     virtual ~IdleWait() = default;
     /// Called before such a read. True once `fd` is readable; false to stop waiting.
-    /// `partial`: part of a record has already arrived.
+    /// `partial`: part of a request has already arrived (a record, or BEGIN_REQUEST).
     virtual bool waitReadable(int fd, bool partial) = 0;
   };
 
@@ -53,9 +54,11 @@ class Connection {
   /// other than RESPONDER is refused with FCGI_UNKNOWN_ROLE. On a kept connection, first
   /// drains what is left of the previous request's stdin. `params` gets FCGI_ROLE first,
   /// as PHP-FPM sets it, then the params in arrival order. `idle_wait` (optional) is asked
-  /// before every read until a BEGIN_REQUEST has arrived; when it gives up the result is
-  /// Idle, or Closed if part of a record had arrived. Reads after BEGIN_REQUEST block.
+  /// before every read until the params have ended; when it gives up the result is Idle,
+  /// or TimedOut if part of a request had arrived. Without it, reads block.
   ReadResult readRequest(cgi::Params& params, IdleWait* idle_wait = nullptr);
+  /// Gives the connection up, logging why in the same line as malformed input.
+  void drop(std::string_view why) { fail(why); }
 
   /// FCGI_STDIN of the current request, streamed from the socket.
   cgi::BodySource& body() { return body_; }

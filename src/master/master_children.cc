@@ -179,6 +179,7 @@ void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd, bool s
   worker_options.status_path = pool.config.pm_status_path;
   worker_options.ping_path = pool.config.ping_path;
   worker_options.ping_response = pool.config.ping_response;
+  worker_options.request_read_timeout_ms = pool.config.request_read_timeout * 1000;
   int code = worker::serve(source, worker_options);
   php::shutdown();
   ::_exit(code);

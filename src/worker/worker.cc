@@ -14,6 +14,8 @@
 #include <memory>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "log/log.h"
 #include "net/fd_passing.h"
 #include "php/engine.h"
@@ -228,6 +230,11 @@ class RequestWait : public fastcgi::Connection::IdleWait {
 
   /// From now on the connection is kept between requests.
   void setKept() { kept_ = true; }
+  /// A request has arrived whole: the next one gets a read deadline of its own.
+  void requestRead() { read_deadline_.reset(); }
+  /// Whether the last wait gave up at request_read_timeout (on a new connection that
+  /// never sent a byte, too).
+  bool readTimedOut() const { return read_timed_out_; }
   /// Why the last wait gave up: another connection needs this worker (else: stopping),
   /// and where it waits.
   bool othersWaiting() const { return listen_ready_ || dispatch_ready_; }
@@ -249,6 +256,13 @@ class RequestWait : public fastcgi::Connection::IdleWait {
                      {stopWakeFd(), POLLIN, 0},
                      {options_.listen_fd, POLLIN, 0},
                      {options_.dispatch_fd, POLLIN, 0}};
+    // A request under way (or the first one on a new connection) must come whole within
+    // request_read_timeout: a client that sends part of one and stalls gives up its
+    // connection instead of holding this worker.
+    if (expected && options_.request_read_timeout_ms > 0 && !read_deadline_) {
+      read_deadline_ = std::chrono::steady_clock::now() +
+                       std::chrono::milliseconds(options_.request_read_timeout_ms);
+    }
     for (;;) {
       int timeout = -1;
       nfds_t count = watch_others ? 4 : 2;
@@ -257,6 +271,12 @@ class RequestWait : public fastcgi::Connection::IdleWait {
         timeout = stopGraceLeft();
         if (timeout == 0) return false;
         count = 1;  // the stop's eventfd stays readable
+      } else if (expected && read_deadline_) {
+        timeout = millisLeft(*read_deadline_);
+        if (timeout == 0) {
+          read_timed_out_ = true;
+          return false;
+        }
       }
       int ready = ::poll(fds, count, timeout);
       if (ready < 0) {
@@ -282,11 +302,18 @@ class RequestWait : public fastcgi::Connection::IdleWait {
     if (board_ != nullptr) board_->setStage(options_.slot, stage);
   }
 
-  int stopGraceLeft() {
-    auto now = std::chrono::steady_clock::now();
-    if (!stop_deadline_) stop_deadline_ = now + std::chrono::milliseconds(kStopGraceMillis);
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*stop_deadline_ - now);
+  static int millisLeft(std::chrono::steady_clock::time_point deadline) {
+    auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     return static_cast<int>(std::max<int64_t>(left.count(), 0));
+  }
+
+  int stopGraceLeft() {
+    if (!stop_deadline_) {
+      stop_deadline_ =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(kStopGraceMillis);
+    }
+    return millisLeft(*stop_deadline_);
   }
 
   const WorkerOptions& options_;
@@ -296,6 +323,8 @@ class RequestWait : public fastcgi::Connection::IdleWait {
   bool listen_ready_ = false;
   bool dispatch_ready_ = false;
   std::optional<std::chrono::steady_clock::time_point> stop_deadline_;
+  std::optional<std::chrono::steady_clock::time_point> read_deadline_;
+  bool read_timed_out_ = false;
 };
 
 }  // namespace
@@ -324,10 +353,19 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
     RequestWait wait(options, board, incoming.request_waiting);
     incoming = {};
     bool handed_back = false;
+    bool timed_out = false;  // a stalled client: closed at once, not waited for
     for (;;) {
       if (board != nullptr) board->setStage(options.slot, cgi::Stage::ReadingHeaders);
       params.clear();
       fastcgi::Connection::ReadResult read = connection.readRequest(params, &wait);
+      if (read == fastcgi::Connection::ReadResult::TimedOut || wait.readTimedOut()) {
+        if (!stopRequested()) {
+          connection.drop(fmt::format("request not complete within {:g}s (request_read_timeout)",
+                                      options.request_read_timeout_ms / 1000.0));
+        }
+        timed_out = true;
+        break;
+      }
       if (read == fastcgi::Connection::ReadResult::Idle) {
         if (wait.othersWaiting() && !stopRequested()) {
           // Take the waiting connection before giving this one away: its own next
@@ -343,6 +381,7 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
         break;
       }
       if (read != fastcgi::Connection::ReadResult::Request) break;
+      wait.requestRead();
       uint64_t cpu_before = cpuMicros();
       RequestClock clock = RequestClock::now();
       observer.clearUser();
@@ -375,7 +414,7 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
       }
       wait.setKept();
     }
-    if (!handed_back && !connection.aborted()) closeGracefully(connection.fd());
+    if (!handed_back && !timed_out && !connection.aborted()) closeGracefully(connection.fd());
   }
   if (recycle) log::debug("[pool {}] max requests reached: {}", options.pool_name, served);
   return 0;

@@ -39,6 +39,8 @@ struct WorkerOptions {
   int access_log_fd = -1;
   const AccessFormat* access_format = nullptr;
   std::vector<std::string> access_suppress_path;
+  /// request_read_timeout in milliseconds (0: none): how long a request may take to arrive.
+  int request_read_timeout_ms = 0;
 };
 
 /// Serves until stopped or recycled. Returns the process exit code.

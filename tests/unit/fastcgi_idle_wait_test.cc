@@ -108,13 +108,13 @@ TEST_F(FastcgiIdleWaitTest, TheNextRequestIsReadOnceTheWaitSaysReadable) {
   EXPECT_EQ(wait_.asked, std::vector<bool>{false});
 }
 
-TEST_F(FastcgiIdleWaitTest, GivingUpOnHalfARecordHeaderClosesTheConnection) {
+TEST_F(FastcgiIdleWaitTest, GivingUpOnHalfARecordHeaderTimesTheRequestOut) {
   serveKeptRequest(1, true);
   wait_.answer = [this](bool partial) {
     if (!partial) send(beginRequest(2, true).substr(0, 4));
     return !partial;  // then give up on the rest
   };
-  EXPECT_EQ(conn().readRequest(params_, &wait_), Connection::ReadResult::Closed);
+  EXPECT_EQ(conn().readRequest(params_, &wait_), Connection::ReadResult::TimedOut);
   EXPECT_EQ(wait_.asked, (std::vector<bool>{false, true}));
 }
 
@@ -123,16 +123,30 @@ TEST_F(FastcgiIdleWaitTest, AFirstRequestIsWaitedForToo) {
   EXPECT_EQ(wait_.asked, std::vector<bool>{false});
 }
 
-TEST_F(FastcgiIdleWaitTest, ReadsAfterBeginRequestDoNotAsk) {
-  // One record per read: BEGIN_REQUEST comes alone, PARAMS in a later read.
+TEST_F(FastcgiIdleWaitTest, ReadsUntilTheEndOfParamsAskAsPartOfARequest) {
+  // One record per read: BEGIN_REQUEST comes alone, PARAMS in a later read. A client
+  // that stops after BEGIN_REQUEST must not hold the reader in a blocking read.
   open(SOCK_SEQPACKET);
-  wait_.answer = [this](bool) {
-    send(beginRequest(1, false));
-    send(params(1));
+  wait_.answer = [this](bool partial) {
+    if (!partial) {
+      send(beginRequest(1, false));
+    } else {
+      send(params(1));
+    }
     return true;
   };
   ASSERT_EQ(conn().readRequest(params_, &wait_), Connection::ReadResult::Request);
-  EXPECT_EQ(wait_.asked, std::vector<bool>{false});
+  EXPECT_EQ(wait_.asked, (std::vector<bool>{false, true}));
+}
+
+TEST_F(FastcgiIdleWaitTest, GivingUpAfterBeginRequestTimesTheRequestOut) {
+  open(SOCK_SEQPACKET);
+  wait_.answer = [this](bool partial) {
+    if (!partial) send(beginRequest(1, false));
+    return !partial;  // the params never come
+  };
+  EXPECT_EQ(conn().readRequest(params_, &wait_), Connection::ReadResult::TimedOut);
+  EXPECT_EQ(wait_.asked, (std::vector<bool>{false, true}));
 }
 
 TEST_F(FastcgiIdleWaitTest, WithoutAWaitReadsBlockAsBefore) {
