@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev
   nginx libfcgi-bin python3 python3-pytest
   chromium python3-pil
+  faketime
 )
 
 missing=()

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "common/clock.h"
 #include "log/log.h"
 #include "master/master.h"
 #include "master/process_memory.h"
@@ -80,15 +81,16 @@ std::string Master::answerStatusRequest(const Pool& pool, const cgi::Params& par
     return worker::toCgiResponse(missing);
   }
   int64_t now = scoreboard::nowMicros();
+  int64_t wall_now = wallMicros();
   worker::StatusQuery query = worker::parseStatusQuery(params.get("QUERY_STRING"));
   if (query.all) {
     std::vector<cgi::PoolStatus> all;
     for (const auto& each : pools_) {
-      all.push_back(scoreboard::makePoolStatus(each->scoreboard->snapshot(), now));
+      all.push_back(scoreboard::makePoolStatus(each->scoreboard->snapshot(), now, wall_now));
     }
     return worker::toCgiResponse(worker::renderStatusAll(all, query, options));
   }
-  cgi::PoolStatus status = scoreboard::makePoolStatus(pool.scoreboard->snapshot(), now);
+  cgi::PoolStatus status = scoreboard::makePoolStatus(pool.scoreboard->snapshot(), now, wall_now);
   return worker::toCgiResponse(worker::renderStatus(status, query, options));
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/clock.h"
+
 namespace fpmd::scoreboard {
 namespace {
 
@@ -22,12 +24,12 @@ std::string orDash(const char* text) {
 
 }  // namespace
 
-cgi::PoolStatus makePoolStatus(const Snapshot& snapshot, int64_t now_us) {
+cgi::PoolStatus makePoolStatus(const Snapshot& snapshot, int64_t now_us, int64_t wall_now_us) {
   const Header& header = snapshot.header;
   cgi::PoolStatus status;
   status.pool = header.pool;
   status.process_manager = pmName(header.pm);
-  status.start_time = header.started_us / 1000000;
+  status.start_time = wallTimeOf(header.started_us, now_us, wall_now_us) / 1000000;
   status.start_since = (now_us - header.started_us) / 1000000;
   status.accepted_conn = header.accepted_conn;
   status.listen_queue = header.listen_queue;
@@ -45,7 +47,7 @@ cgi::PoolStatus makePoolStatus(const Snapshot& snapshot, int64_t now_us) {
     cgi::ProcessStatus proc;
     proc.pid = slot.pid;
     proc.state = cgi::stageName(stage);
-    proc.start_time = slot.started_us / 1000000;
+    proc.start_time = wallTimeOf(slot.started_us, now_us, wall_now_us) / 1000000;
     proc.start_since = (now_us - slot.started_us) / 1000000;
     proc.requests = slot.requests;
     if (slot.request_started_us != 0) {
@@ -81,7 +83,7 @@ cgi::PoolStatus makePoolStatus(const Snapshot& snapshot, int64_t now_us) {
 }
 
 std::optional<cgi::PoolStatus> ScoreboardStatusSource::poolStatus() const {
-  return makePoolStatus(board_.snapshot(), nowMicros());
+  return makePoolStatus(board_.snapshot(), nowMicros(), wallMicros());
 }
 
 }  // namespace fpmd::scoreboard

@@ -9,9 +9,9 @@
 
 namespace fpmd::scoreboard {
 
-/// `now_us`: epoch microseconds. `clock_ticks_per_cpu_us` is not needed: CPU time is
-/// already in µs in the slots.
-cgi::PoolStatus makePoolStatus(const Snapshot& snapshot, int64_t now_us);
+/// `now_us`: the scoreboard's (monotonic) clock; `wall_now_us`: the wall clock at the same
+/// moment, for the start times shown. CPU time is already in µs in the slots.
+cgi::PoolStatus makePoolStatus(const Snapshot& snapshot, int64_t now_us, int64_t wall_now_us);
 
 /// A StatusSource over a live scoreboard (what fpm_get_status() and the status page read).
 class ScoreboardStatusSource : public cgi::StatusSource {

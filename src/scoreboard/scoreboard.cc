@@ -1,5 +1,7 @@
 #include "scoreboard/scoreboard.h"
 
+#include "common/clock.h"
+
 #include <sys/mman.h>
 #include <time.h>
 
@@ -24,9 +26,7 @@ void copyText(char (&dest)[N], std::string_view text) {
 }  // namespace
 
 int64_t nowMicros() {
-  timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+  return monotonicMicros();
 }
 
 Scoreboard::Scoreboard(size_t slot_count, std::string_view pool, uint8_t pm)

@@ -33,7 +33,7 @@ struct Slot {
   int32_t pid;    // 0: free
   uint8_t stage;  // cgi::Stage
   uint8_t reserved[7];
-  int64_t started_us;          // when the worker started (epoch µs)
+  int64_t started_us;          // when the worker started (monotonic µs, as every stamp here)
   int64_t request_started_us;  // when the current/last request was accepted
   int64_t request_ended_us;    // when the last request ended (0 while one is running)
   uint64_t requests;           // requests served by this worker
@@ -122,6 +122,8 @@ class Scoreboard {
   Slot* slots_;
 };
 
+/// The scoreboard's clock: monotonic µs (common/clock.h). Every stamp in it is on this
+/// clock; status pages turn them into wall time for display.
 int64_t nowMicros();
 
 }  // namespace fpmd::scoreboard
