@@ -158,3 +158,10 @@ def test_reload_with_too_long_listen_path_keeps_serving(fpmd_bin, docroot):
         reload_with(fpm, docroot,
                     lambda good: good.replace(f"listen = {fpm.listen}", f"listen = {long_path}"),
                     "as path is too long")
+
+
+def test_reload_with_unopenable_access_log_keeps_serving(fpmd_bin, docroot):
+    with FpmProcess(fpmd_bin) as fpm:
+        reload_with(fpm, docroot,
+                    lambda good: good + f"access.log = {fpm.dir}/missing/access.log\n",
+                    "failed to open access log")
