@@ -18,7 +18,10 @@
 #include <vector>
 
 #include "common/result.h"
+#include "log/access_format.h"
 #include "log/log.h"
+#include "net/allowed_clients.h"
+#include "net/listen_address.h"
 
 namespace fpmd::config {
 
@@ -100,6 +103,17 @@ struct PoolConfig {
   std::vector<IniValue> php_admin_values;
   /// Every directive set in the file, by PHP-FPM key (e.g. "listen.mode"), with where.
   std::map<std::string, Location> origins;
+  /// Where the pool's section header first appeared.
+  Location section;
+
+  // Typed forms of the values above, filled and checked by load(), so that whatever start
+  // would refuse is refused by -t and by a reload's validation too.
+  net::ListenAddress listen_address;                        // from listen
+  net::AllowedClients listen_allowed;                       // from listen.allowed_clients
+  mode_t listen_mode_bits = 0660;                           // from listen.mode (octal)
+  std::optional<net::ListenAddress> status_listen_address;  // from pm.status_listen
+  /// From access.format; set when access.log is (PHP-FPM checks the format only then).
+  std::optional<log::AccessFormat> access_format_items;
 
   bool isSet(const std::string& key) const { return origins.count(key) != 0; }
 };
@@ -129,7 +143,8 @@ struct GlobalConfig {
 };
 
 struct Config {
-  std::string path;  // the main file, as given
+  std::string path;         // the main file, as given
+  int main_file_lines = 1;  // for messages about the file as a whole ("No pool defined")
   GlobalConfig global;
   std::vector<PoolConfig> pools;
 };

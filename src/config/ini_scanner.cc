@@ -640,15 +640,35 @@ class Parser {
     }
   }
 
+  // Each '(' , '~' or '!' costs a few stack frames here (PHP's LALR parser keeps them on
+  // a heap stack and fails with "memory exhausted" past YYMAXDEPTH). Bounded so that no
+  // line can exhaust the master's stack: 256 is far beyond any real value (php-fpm8.2
+  // accepts 100 nested parentheses, and so do we) and costs only tens of KB even under
+  // sanitizers.
+  static constexpr int kMaxNesting = 256;
+
+  void enter() {
+    if (++depth_ > kMaxNesting) {
+      throw SyntaxError{
+          fmt::format("memory exhausted (values nest deeper than {} levels) in "
+                      "Unknown on line {}",
+                      kMaxNesting, scanner_.lineno())};
+    }
+  }
+
   std::string unary() {
     if (peekChar('~') || peekChar('!')) {
       char op = take().ch;
+      enter();
       int v = iniAtoi(unary());
+      --depth_;
       return fmt::format("{}", op == '~' ? ~v : static_cast<int>(!v));
     }
     if (peekChar('(')) {
       take();
+      enter();
       std::string inner = expr(true);
+      --depth_;
       take();  // ')', checked by expr()
       return inner;
     }
@@ -710,6 +730,7 @@ class Parser {
   const IniScanOptions& options_;
   IniHandler& handler_;
   std::optional<Token> lookahead_;
+  int depth_ = 0;  // nesting of '(', '~' and '!' being parsed
 };
 
 }  // namespace

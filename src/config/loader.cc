@@ -82,7 +82,17 @@ Status Loader::loadFile(const std::string& path) {
   for (;;) {
     ssize_t n = ::read(fd.get(), buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n < 0) {
+      // PHP-FPM takes a read error (a directory given to -y: EISDIR) for an empty file and
+      // goes on to "No pool defined"; naming the file and the errno says what is wrong.
+      int saved = errno;
+      std::string message = fmt::format("failed to open configuration file '{}'", path);
+      log::write(log::Level::Error, message, saved);
+      if (!first_error_) first_error_ = message;
+      error_ = true;
+      return makeError(*first_error_);
+    }
+    if (n == 0) break;
     text.append(buf, static_cast<size_t>(n));
   }
   return loadText(text, path);
@@ -118,11 +128,24 @@ Status Loader::loadLines(std::string_view text, const std::string& filename) {
     if (line.empty()) continue;
     std::string with_newline(line);
     with_newline += '\n';
+    // PHP-FPM (through a C string) silently drops what follows a NUL byte; a value cut that
+    // way is not what the file says, so it is refused.
+    line_has_nul_ = line.find('\0') != std::string_view::npos;
     std::optional<std::string> syntax = parseIniLine(with_newline, scan_options_, *this);
     filename_ = filename;
+    if (!syntax && line_has_nul_ && !error_) fail("the line contains a NUL byte");
+    line_has_nul_ = false;
     if (syntax) {
-      // PHP prints INI syntax errors itself, unbuffered and without a log prefix.
-      std::string raw = fmt::format("PHP:  {}\n", *syntax);
+      // PHP prints INI syntax errors itself, unbuffered and without a log prefix, and names
+      // no file ("in Unknown on line 1": the line number within the one-line string it was
+      // given). fpmd keeps PHP's text and format but names the file and its line, as PHP
+      // does for a php.ini.
+      static constexpr std::string_view kUnknown = " in Unknown on line ";
+      std::string text = *syntax;
+      if (size_t at = text.rfind(kUnknown); at != std::string::npos) {
+        text = fmt::format("{} in {} on line {}", text.substr(0, at), filename, lineno_);
+      }
+      std::string raw = fmt::format("PHP:  {}\n", text);
       int fd = log::target().kind == log::Target::Kind::Syslog ? 2 : log::target().fd;
       [[maybe_unused]] ssize_t ignored = ::write(fd, raw.data(), raw.size());
       if (!first_error_) first_error_ = raw.substr(0, raw.size() - 1);
@@ -139,6 +162,7 @@ Status Loader::loadLines(std::string_view text, const std::string& filename) {
       if (!included) return included;
     }
   }
+  if (recursion_ == 1) config_.main_file_lines = lineno_;
   return {};
 }
 
@@ -188,6 +212,7 @@ void Loader::section(const std::string& name) {
   }
   PoolConfig pool;
   pool.name = name;
+  pool.section = Location{filename_, lineno_};
   config_.pools.push_back(std::move(pool));
   current_pool_ = static_cast<int>(config_.pools.size() - 1);
 }
@@ -195,6 +220,10 @@ void Loader::section(const std::string& name) {
 void Loader::entry(const std::string& name, const std::optional<std::string>& value) {
   if (error_) return;
   if (!value) return fail("value is NULL for a ZEND_INI_PARSER_ENTRY");
+  if (line_has_nul_) {
+    return fail(
+        fmt::format("unable to parse value for entry '{}': the value contains a NUL byte", name));
+  }
   if (name == "include") {
     if (pending_include_) return fail("two includes at the same time !");
     pending_include_ = *value;
@@ -225,6 +254,12 @@ void Loader::entry(const std::string& name, const std::optional<std::string>& va
 
 void Loader::arrayEntry(const std::string& name, const std::string& key, const std::string& value) {
   if (error_) return;
+  if (line_has_nul_) {
+    return fail(
+        fmt::format("unable to parse value for entry '{}[{}]': the value contains a NUL "
+                    "byte",
+                    name, key));
+  }
   if (name == "access.suppress_path") {
     if (!key.empty()) fail("Keys provided to field 'access.suppress_path' are ignored");
     if (value.empty() || value[0] != '/') {

@@ -50,6 +50,7 @@ class Loader : private IniHandler {
   int lineno_ = 0;
   std::optional<std::string> pending_include_;
   bool error_ = false;
+  bool line_has_nul_ = false;  // the line being parsed holds a NUL byte
   std::optional<std::string> first_error_;
 };
 

@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -27,10 +28,29 @@ bool allDigits(const std::string& s) {
   return s.find_first_not_of("0123456789") == std::string::npos;
 }
 
-// Logs and returns an error, at the level PHP-FPM uses for that check.
-Status reject(log::Level level, std::string message) {
-  log::write(level, message);
-  return makeError(std::move(message));
+// "[file:line] message". PHP-FPM names no place for the checks after reading; fpmd adds
+// where the value was set so that a long include tree does not hide the culprit.
+std::string located(const Location& where, const std::string& message) {
+  if (where.file.empty()) return message;
+  return fmt::format("[{}:{}] {}", where.file, where.line, message);
+}
+
+// Where a directive was set; for a pool directive left unset, the pool's section header.
+Location at(const PoolConfig& p, const std::string& key) {
+  auto it = p.origins.find(key);
+  return it != p.origins.end() ? it->second : p.section;
+}
+Location at(const GlobalConfig& g, const std::string& key) {
+  auto it = g.origins.find(key);
+  return it != g.origins.end() ? it->second : Location{};
+}
+
+// Logs and returns an error, at the level PHP-FPM uses for that check, with its PHP-FPM text
+// after the location.
+Status reject(const Location& where, log::Level level, const std::string& message) {
+  std::string text = located(where, message);
+  log::write(level, text);
+  return makeError(std::move(text));
 }
 
 // fpm_evaluate_full_path(): relative paths get the pool prefix, else -p, else `fallback`.
@@ -103,24 +123,26 @@ bool isPathIniKey(const std::string& key) {
 Status checkDynamic(PoolConfig& p) {
   const std::string& n = p.name;
   if (p.pm_min_spare_servers <= 0) {
-    return reject(log::Level::Alert, fmt::format("[pool {}] pm.min_spare_servers({}) must be a "
-                                                 "positive value",
-                                                 n, p.pm_min_spare_servers));
+    return reject(at(p, "pm.min_spare_servers"), log::Level::Alert,
+                  fmt::format("[pool {}] pm.min_spare_servers({}) must be a "
+                              "positive value",
+                              n, p.pm_min_spare_servers));
   }
   if (p.pm_max_spare_servers <= 0) {
-    return reject(log::Level::Alert, fmt::format("[pool {}] pm.max_spare_servers({}) must be a "
-                                                 "positive value",
-                                                 n, p.pm_max_spare_servers));
+    return reject(at(p, "pm.max_spare_servers"), log::Level::Alert,
+                  fmt::format("[pool {}] pm.max_spare_servers({}) must be a "
+                              "positive value",
+                              n, p.pm_max_spare_servers));
   }
   if (p.pm_min_spare_servers > p.pm_max_children || p.pm_max_spare_servers > p.pm_max_children) {
     return reject(
-        log::Level::Alert,
+        at(p, "pm.max_spare_servers"), log::Level::Alert,
         fmt::format("[pool {}] pm.min_spare_servers({}) and pm.max_spare_servers({}) "
                     "cannot be greater than pm.max_children({})",
                     n, p.pm_min_spare_servers, p.pm_max_spare_servers, p.pm_max_children));
   }
   if (p.pm_max_spare_servers < p.pm_min_spare_servers) {
-    return reject(log::Level::Alert,
+    return reject(at(p, "pm.max_spare_servers"), log::Level::Alert,
                   fmt::format("[pool {}] pm.max_spare_servers({}) must not be less than "
                               "pm.min_spare_servers({})",
                               n, p.pm_max_spare_servers, p.pm_min_spare_servers));
@@ -133,14 +155,14 @@ Status checkDynamic(PoolConfig& p) {
   } else if (p.pm_start_servers < p.pm_min_spare_servers ||
              p.pm_start_servers > p.pm_max_spare_servers) {
     return reject(
-        log::Level::Alert,
+        at(p, "pm.start_servers"), log::Level::Alert,
         fmt::format("[pool {}] pm.start_servers({}) must not be less than "
                     "pm.min_spare_servers({}) and not greater than "
                     "pm.max_spare_servers({})",
                     n, p.pm_start_servers, p.pm_min_spare_servers, p.pm_max_spare_servers));
   }
   if (p.pm_max_spawn_rate < 1) {
-    return reject(log::Level::Alert,
+    return reject(at(p, "pm.max_spawn_rate"), log::Level::Alert,
                   fmt::format("[pool {}] pm.max_spawn_rate must be a positive value", n));
   }
   return {};
@@ -151,13 +173,13 @@ Status checkOndemand(PoolConfig& p, const GlobalConfig& global) {
   // fpmd always runs epoll, but PHP-FPM refuses ondemand when told to use poll/select.
   if (!global.events_mechanism.empty() &&
       ::strcasecmp(global.events_mechanism.c_str(), "epoll") != 0) {
-    return reject(log::Level::Alert,
+    return reject(at(p, "pm"), log::Level::Alert,
                   fmt::format("[pool {}] ondemand process manager can ONLY be used when "
                               "events.mechanism is either epoll (Linux) or kqueue (*BSD).",
                               n));
   }
   if (p.pm_process_idle_timeout < 1) {
-    return reject(log::Level::Alert,
+    return reject(at(p, "pm.process_idle_timeout"), log::Level::Alert,
                   fmt::format("[pool {}] pm.process_idle_timeout({}s) must be greater than 0s", n,
                               p.pm_process_idle_timeout));
   }
@@ -176,16 +198,19 @@ Status checkOndemand(PoolConfig& p, const GlobalConfig& global) {
 Status checkUriPath(const PoolConfig& p, const std::string& what, const std::string& path,
                     bool allow_short) {
   const std::string& n = p.name;
+  Location where =
+      at(p, what == "status" ? (p.isSet("pm.status_path") ? "pm.status_path" : "pm.status_listen")
+                             : "ping.path");
   if (path[0] != '/') {
-    return reject(log::Level::Error,
+    return reject(where, log::Level::Error,
                   fmt::format("[pool {}] the {} path '{}' must start with a '/'", n, what, path));
   }
   if (!allow_short && path.size() < 2) {
-    return reject(log::Level::Error,
+    return reject(where, log::Level::Error,
                   fmt::format("[pool {}] the {} path '{}' is not long enough", n, what, path));
   }
   if (!isUriPath(path)) {
-    return reject(log::Level::Error,
+    return reject(where, log::Level::Error,
                   fmt::format("[pool {}] the {} path '{}' must contain only the following "
                               "characters '[alphanum]/_-.~'",
                               n, what, path));
@@ -198,19 +223,21 @@ Status checkSlowlog(PoolConfig& p, const LoadOptions& options) {
   if (!p.slowlog.empty()) evaluatePath(p.slowlog, &p, options, options.install_prefix, false);
   if (p.request_slowlog_timeout) {
     if (p.slowlog.empty()) {
-      return reject(log::Level::Error, fmt::format("[pool {}] 'slowlog' must be specified for "
-                                                   "use with 'request_slowlog_timeout'",
-                                                   n));
+      return reject(at(p, "request_slowlog_timeout"), log::Level::Error,
+                    fmt::format("[pool {}] 'slowlog' must be specified for "
+                                "use with 'request_slowlog_timeout'",
+                                n));
     }
     // Created at config time (mode 0600) so a bad path fails the config test.
     UniqueFd fd(::open(p.slowlog.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
     if (!fd) {
-      std::string message = fmt::format("Unable to create or open slowlog({})", p.slowlog);
+      std::string message =
+          located(at(p, "slowlog"), fmt::format("Unable to create or open slowlog({})", p.slowlog));
       log::sysError(log::Level::Error, "{}", message);
       return makeError(message);
     }
     if (p.request_terminate_timeout && p.request_slowlog_timeout > p.request_terminate_timeout) {
-      return reject(log::Level::Error,
+      return reject(at(p, "request_slowlog_timeout"), log::Level::Error,
                     fmt::format("[pool {}] 'request_slowlog_timeout' ({}) can't be greater than "
                                 "'request_terminate_timeout' ({})",
                                 n, p.request_slowlog_timeout, p.request_terminate_timeout));
@@ -219,12 +246,13 @@ Status checkSlowlog(PoolConfig& p, const LoadOptions& options) {
   // PHP-FPM stores "unset" as 0, so an explicit 0 means the default of 20.
   if (p.isSet("request_slowlog_trace_depth") && p.request_slowlog_trace_depth != 0) {
     if (p.slowlog.empty()) {
-      return reject(log::Level::Error, fmt::format("[pool {}] 'slowlog' must be specified for "
-                                                   "use with 'request_slowlog_trace_depth'",
-                                                   n));
+      return reject(at(p, "request_slowlog_trace_depth"), log::Level::Error,
+                    fmt::format("[pool {}] 'slowlog' must be specified for "
+                                "use with 'request_slowlog_trace_depth'",
+                                n));
     }
     if (p.request_slowlog_trace_depth <= 0) {
-      return reject(log::Level::Error,
+      return reject(at(p, "request_slowlog_trace_depth"), log::Level::Error,
                     fmt::format("[pool {}] 'request_slowlog_trace_depth' ({}) must be a positive "
                                 "value",
                                 n, p.request_slowlog_trace_depth));
@@ -240,35 +268,114 @@ Status checkChrootChdir(PoolConfig& p, const LoadOptions& options) {
   if (!p.chroot.empty()) {
     evaluatePath(p.chroot, &p, options, options.install_prefix, true);
     if (p.chroot[0] != '/') {
-      return reject(log::Level::Error, fmt::format("[pool {}] the chroot path '{}' must start "
-                                                   "with a '/'",
-                                                   n, p.chroot));
+      return reject(at(p, "chroot"), log::Level::Error,
+                    fmt::format("[pool {}] the chroot path '{}' must start "
+                                "with a '/'",
+                                n, p.chroot));
     }
     if (!isDir(p.chroot)) {
-      return reject(log::Level::Error, fmt::format("[pool {}] the chroot path '{}' does not "
-                                                   "exist or is not a directory",
-                                                   n, p.chroot));
+      return reject(at(p, "chroot"), log::Level::Error,
+                    fmt::format("[pool {}] the chroot path '{}' does not "
+                                "exist or is not a directory",
+                                n, p.chroot));
     }
   }
   if (!p.chdir.empty()) {
     evaluatePath(p.chdir, &p, options, options.install_prefix, false);
     if (p.chdir[0] != '/') {
-      return reject(log::Level::Error, fmt::format("[pool {}] the chdir path '{}' must start "
-                                                   "with a '/'",
-                                                   n, p.chdir));
+      return reject(at(p, "chdir"), log::Level::Error,
+                    fmt::format("[pool {}] the chdir path '{}' must start "
+                                "with a '/'",
+                                n, p.chdir));
     }
     if (p.isSet("chroot")) {
       std::string inside = p.chroot + "/" + p.chdir;
       if (!isDir(inside)) {
-        return reject(log::Level::Error,
+        return reject(at(p, "chdir"), log::Level::Error,
                       fmt::format("[pool {}] the chdir path '{}' within the chroot path '{}' "
                                   "('{}') does not exist or is not a directory",
                                   n, p.chdir, p.chroot, inside));
       }
     } else if (!isDir(p.chdir)) {
-      return reject(log::Level::Error, fmt::format("[pool {}] the chdir path '{}' does not "
-                                                   "exist or is not a directory",
-                                                   n, p.chdir));
+      return reject(at(p, "chdir"), log::Level::Error,
+                    fmt::format("[pool {}] the chdir path '{}' does not "
+                                "exist or is not a directory",
+                                n, p.chdir));
+    }
+  }
+  return {};
+}
+
+// sockaddr_un::sun_path holds the path and its NUL.
+constexpr size_t kMaxUnixPath = sizeof(sockaddr_un::sun_path) - 1;
+
+Result<net::ListenAddress> parseAddress(const PoolConfig& p, const std::string& key,
+                                        const std::string& value, std::string_view what) {
+  Result<net::ListenAddress> address = net::parseListenAddress(value);
+  if (!address) {
+    Status s = reject(at(p, key), log::Level::Error,
+                      fmt::format("[pool {}] {}{}", p.name, what, address.error()));
+    return makeError(s.error());
+  }
+  if (address->isUnix() && address->path.size() > kMaxUnixPath) {
+    Status s = reject(at(p, key), log::Level::Error,
+                      fmt::format("[pool {}] cannot bind to UNIX socket '{}' as path is too long "
+                                  "(found length: {}, maximal length: {})",
+                                  p.name, address->path, address->path.size(), kMaxUnixPath));
+    return makeError(s.error());
+  }
+  return address;
+}
+
+// The listen values the master used to parse only when opening sockets: parsed here so a
+// value start would refuse fails -t and a reload's validation as well.
+Status typeListenValues(PoolConfig& p) {
+  Result<net::ListenAddress> address = parseAddress(p, "listen", p.listen, "");
+  if (!address) return makeError(address.error());
+  p.listen_address = std::move(*address);
+  Result<net::AllowedClients> allowed = net::AllowedClients::parse(p.listen_allowed_clients);
+  if (!allowed) {
+    return reject(at(p, "listen.allowed_clients"), log::Level::Error,
+                  fmt::format("[pool {}] {}", p.name, allowed.error()));
+  }
+  p.listen_allowed = std::move(*allowed);
+  // PHP-FPM reads it with strtoul(value, NULL, 8) and no check; same value here.
+  p.listen_mode_bits = static_cast<mode_t>(std::strtoul(p.listen_mode.c_str(), nullptr, 8));
+  if (!p.pm_status_listen.empty()) {
+    Result<net::ListenAddress> status =
+        parseAddress(p, "pm.status_listen", p.pm_status_listen, "pm.status_listen: ");
+    if (!status) return makeError(status.error());
+    p.status_listen_address = std::move(*status);
+  }
+  return {};
+}
+
+// PHP-FPM checks access.format only for a pool that writes an access log.
+Status typeAccessFormat(PoolConfig& p) {
+  p.access_format_items.reset();
+  if (p.access_log.empty()) return {};
+  Result<log::AccessFormat> format = log::AccessFormat::parse(p.access_format);
+  if (!format) {
+    log::warning("{}", located(at(p, "access.format"), format.error()));
+    return reject(
+        at(p, "access.format"), log::Level::Error,
+        fmt::format("[pool {}] wrong format for access.format '{}'", p.name, p.access_format));
+  }
+  p.access_format_items = std::move(*format);
+  return {};
+}
+
+// fpm_log_open() in PHP-FPM's post-processing: the access log is created (0600) at config
+// time, so -t and a reload's validation fail on a path the master could not open.
+Status openAccessLogs(const Config& config) {
+  for (const PoolConfig& p : config.pools) {
+    if (p.access_log.empty()) continue;
+    UniqueFd fd(::open(p.access_log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+    if (!fd) {
+      int err = errno;
+      return reject(at(p, "access.log"), log::Level::Error,
+                    fmt::format("failed to open access log ({}): {} ({})", p.access_log,
+                                std::strerror(err), err));
     }
   }
   return {};
@@ -293,32 +400,36 @@ Status processPool(PoolConfig& p, const GlobalConfig& global, const LoadOptions&
   if (!p.prefix.empty()) {
     evaluatePath(p.prefix, nullptr, options, options.install_prefix, false);
     if (!isDir(p.prefix)) {
-      return reject(log::Level::Error, fmt::format("[pool {}] the prefix '{}' does not exist or "
-                                                   "is not a directory",
-                                                   n, p.prefix));
+      return reject(at(p, "prefix"), log::Level::Error,
+                    fmt::format("[pool {}] the prefix '{}' does not exist or "
+                                "is not a directory",
+                                n, p.prefix));
     }
   }
   if (!p.isSet("user") && options.running_as_root && !options.allow_root) {
-    return reject(log::Level::Alert, fmt::format("[pool {}] user has not been defined", n));
+    return reject(at(p, "user"), log::Level::Alert,
+                  fmt::format("[pool {}] user has not been defined", n));
   }
   if (p.listen.empty()) {
-    return reject(log::Level::Alert,
+    return reject(at(p, "listen"), log::Level::Alert,
                   fmt::format("[pool {}] no listen address have been defined!", n));
   }
   if (isUnixAddress(p.listen) && p.listen[0] != '/') {
     evaluatePath(p.listen, &p, options, options.install_prefix, false);
   }
+  if (Status s = typeListenValues(p); !s) return s;
   if (p.process_priority && (*p.process_priority < -19 || *p.process_priority > 20)) {
-    return reject(log::Level::Error,
+    return reject(at(p, "process.priority"), log::Level::Error,
                   fmt::format("[pool {}] process.priority must be included into [-19,20]", n));
   }
   if (!p.isSet("pm")) {
-    return reject(log::Level::Alert, fmt::format("[pool {}] the process manager is missing "
-                                                 "(static, dynamic or ondemand)",
-                                                 n));
+    return reject(at(p, "pm"), log::Level::Alert,
+                  fmt::format("[pool {}] the process manager is missing "
+                              "(static, dynamic or ondemand)",
+                              n));
   }
   if (p.pm_max_children < 1) {
-    return reject(log::Level::Alert,
+    return reject(at(p, "pm.max_children"), log::Level::Alert,
                   fmt::format("[pool {}] pm.max_children must be a positive value", n));
   }
   if (p.pm == PoolConfig::Pm::Dynamic) {
@@ -337,12 +448,14 @@ Status processPool(PoolConfig& p, const GlobalConfig& global, const LoadOptions&
   if (!p.ping_path.empty()) {
     if (Status s = checkUriPath(p, "ping", p.ping_path, false); !s) return s;
     if (p.ping_response.empty()) {
-      return reject(log::Level::Error, fmt::format("[pool {}] the ping response page '{}' is "
-                                                   "not long enough",
-                                                   n, p.ping_response));
+      return reject(at(p, "ping.response"), log::Level::Error,
+                    fmt::format("[pool {}] the ping response page '{}' is "
+                                "not long enough",
+                                n, p.ping_response));
     }
   }
   if (!p.access_log.empty()) evaluatePath(p.access_log, &p, options, options.install_prefix, false);
+  if (Status s = typeAccessFormat(p); !s) return s;
   if (Status s = checkSlowlog(p, options); !s) return s;
   if (Status s = checkChrootChdir(p, options); !s) return s;
   splitExtensions(p);
@@ -368,11 +481,13 @@ Status postProcess(Config& config, const LoadOptions& options) {
   if (!g.pid.empty()) evaluatePath(g.pid, nullptr, options, options.localstatedir, false);
   if (options.daemonize_override) g.daemonize = *options.daemonize_override;
   if (g.log_limit < 512) {
-    return reject(log::Level::Error, "log_limit must be greater than 512");
+    return reject(at(g, "log_limit"), log::Level::Error, "log_limit must be greater than 512");
   }
-  if (g.process_max < 0) return reject(log::Level::Error, "process_max can't be negative");
+  if (g.process_max < 0)
+    return reject(at(g, "process_max"), log::Level::Error, "process_max can't be negative");
   if (g.process_priority && (*g.process_priority < -19 || *g.process_priority > 20)) {
-    return reject(log::Level::Error, "process.priority must be included into [-19,20]");
+    return reject(at(g, "process.priority"), log::Level::Error,
+                  "process.priority must be included into [-19,20]");
   }
   if (!g.isSet("error_log")) g.error_log = "log/php-fpm.log";
   if (::strcasecmp(g.error_log.c_str(), "syslog") != 0) {
@@ -385,13 +500,15 @@ Status postProcess(Config& config, const LoadOptions& options) {
       known |= ::strcasecmp(std::string(m).c_str(), g.events_mechanism.c_str()) == 0;
     }
     if (!known) {
-      return reject(log::Level::Error, fmt::format("event mechanism '{}' is not available on "
-                                                   "this system",
-                                                   g.events_mechanism));
+      return reject(at(g, "events.mechanism"), log::Level::Error,
+                    fmt::format("event mechanism '{}' is not available on "
+                                "this system",
+                                g.events_mechanism));
     }
   }
   if (config.pools.empty()) {
-    return reject(log::Level::Error,
+    // Nothing names a line here: point at the end of the main file, where a pool is missing.
+    return reject(Location{config.path, config.main_file_lines}, log::Level::Error,
                   "No pool defined. at least one pool section must be "
                   "specified in config file");
   }
@@ -403,14 +520,14 @@ Status postProcess(Config& config, const LoadOptions& options) {
   for (const PoolConfig& a : config.pools) {
     for (const PoolConfig& b : config.pools) {
       if (&a != &b && a.listen == b.listen) {
-        return reject(log::Level::Error,
+        return reject(at(b, "listen"), log::Level::Error,
                       fmt::format("[pool {}] unable to set listen address as it's already used "
                                   "in another pool '{}'",
                                   b.name, a.name));
       }
     }
   }
-  return {};
+  return openAccessLogs(config);
 }
 
 namespace {
@@ -434,19 +551,20 @@ Status resolveUsers(Config& config, const LoadOptions& options) {
   for (PoolConfig& p : config.pools) {
     // listen.owner / listen.group (fpm_unix_resolve_socket_permissions). PHP-FPM logs
     // these as system errors, so a name that does not exist ends in ": Success (0)".
-    auto sysReject = [&p](const char* id, const char* kind, const std::string& name) {
+    auto sysReject = [&p](const std::string& key, const char* id, const char* kind,
+                          const std::string& name) {
       int err = errno;
-      return reject(log::Level::Error,
+      return reject(at(p, key), log::Level::Error,
                     fmt::format("[pool {}] cannot get {} for {} '{}': {} ({})", p.name, id, kind,
                                 name, std::strerror(err), err));
     };
     errno = 0;
     if (!p.listen_owner.empty() && !(p.listen_uid = lookupUid(p.listen_owner))) {
-      return sysReject("uid", "user", p.listen_owner);
+      return sysReject("listen.owner", "uid", "user", p.listen_owner);
     }
     errno = 0;
     if (!p.listen_group.empty() && !(p.listen_gid = lookupGid(p.listen_group))) {
-      return sysReject("gid", "group", p.listen_group);
+      return sysReject("listen.group", "gid", "group", p.listen_group);
     }
     if (!p.user.empty()) {
       struct passwd* pwd;
@@ -460,7 +578,7 @@ Status resolveUsers(Config& config, const LoadOptions& options) {
         p.gid = pwd->pw_gid;
         p.has_user = true;
       } else if (options.running_as_root) {
-        return reject(log::Level::Error,
+        return reject(at(p, "user"), log::Level::Error,
                       fmt::format("[pool {}] cannot get uid for user '{}'", p.name, p.user));
       }
     }
@@ -468,7 +586,7 @@ Status resolveUsers(Config& config, const LoadOptions& options) {
       if (std::optional<gid_t> gid = lookupGid(p.group)) {
         p.gid = *gid;
       } else if (options.running_as_root) {
-        return reject(log::Level::Error,
+        return reject(at(p, "group"), log::Level::Error,
                       fmt::format("[pool {}] cannot get gid for group '{}'", p.name, p.group));
       }
     }

@@ -74,19 +74,13 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
   for (const config::PoolConfig& pool_config : config_.pools) {
     auto pool = std::make_unique<Pool>();
     pool->config = pool_config;
-    auto address = net::parseListenAddress(pool_config.listen);
-    if (!address) {
-      return makeError(fmt::format("[pool {}] {}", pool_config.name, address.error()));
-    }
-    pool->address = *address;
-    auto allowed = net::AllowedClients::parse(pool_config.listen_allowed_clients);
-    if (!allowed) return makeError(fmt::format("[pool {}] {}", pool_config.name, allowed.error()));
-    pool->allowed = *allowed;
+    // Parsed and checked by config::load(), which -t and a reload's validation also run.
+    pool->address = pool_config.listen_address;
+    pool->allowed = pool_config.listen_allowed;
 
     net::ListenOptions listen_options;
     listen_options.backlog = pool_config.listen_backlog;
-    listen_options.mode =
-        static_cast<mode_t>(std::strtol(pool_config.listen_mode.c_str(), nullptr, 8));
+    listen_options.mode = pool_config.listen_mode_bits;
     listen_options.owner = pool_config.listen_uid;
     listen_options.group = pool_config.listen_gid;
 
@@ -100,14 +94,8 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
       Status applied = net::applyUnixPermissions(pool->address.path, listen_options);
       if (!applied) return makeError(applied.error());
     }
-    if (!pool_config.access_log.empty()) {
-      auto format = worker::AccessFormat::parse(pool_config.access_format);
-      if (!format) {
-        log::warning("{}", format.error());
-        return makeError(fmt::format("[pool {}] wrong format for access.format '{}'",
-                                     pool_config.name, pool_config.access_format));
-      }
-      pool->access_format = std::move(*format);
+    if (!pool_config.access_log.empty() && pool_config.access_format_items) {
+      pool->access_format = *pool_config.access_format_items;
       pool->access_log.reset(
           ::open(pool_config.access_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
       if (!pool->access_log) {

@@ -27,15 +27,13 @@ constexpr size_t kMemorySamplesPerTick = 32;
 Status Master::openStatusListeners(net::InheritedSockets& inherited) {
   for (auto& pool : pools_) {
     const config::PoolConfig& config = pool->config;
-    if (config.pm_status_listen.empty()) continue;
-    auto address = net::parseListenAddress(config.pm_status_listen);
-    if (!address) {
-      return makeError(fmt::format("[pool {}] pm.status_listen: {}", config.name, address.error()));
-    }
+    // Parsed and checked by config::load().
+    if (!config.status_listen_address) continue;
+    const net::ListenAddress* address = &*config.status_listen_address;
     // As PHP-FPM's hidden status pool, the socket takes the pool's listen.* settings.
     net::ListenOptions listen_options;
     listen_options.backlog = config.listen_backlog;
-    listen_options.mode = static_cast<mode_t>(std::strtol(config.listen_mode.c_str(), nullptr, 8));
+    listen_options.mode = config.listen_mode_bits;
     listen_options.owner = config.listen_uid;
     listen_options.group = config.listen_gid;
     UniqueFd listener = inherited.take(address->key());

@@ -17,6 +17,7 @@
 
 #include "cgi/request.h"
 #include "common/result.h"
+#include "log/access_format.h"
 
 namespace fpmd::worker {
 
@@ -26,26 +27,8 @@ inline constexpr size_t kAccessLogBuffer = 1024;
 inline constexpr std::string_view kAccessLogTruncatedNotice =
     "the log buffer is full (1024). The access log request has been truncated.";
 
-/// A parsed access.format. Parse it at config time: PHP-FPM refuses to start on an error,
-/// logging the returned message as a WARNING, then the ERROR
-/// "[pool NAME] wrong format for access.format 'FORMAT'".
-class AccessFormat {
- public:
-  static Result<AccessFormat> parse(std::string_view format);
-
-  /// One step of the line: literal text, or a %-code with its {argument}.
-  struct Item {
-    char code = 0;     // 0 for literal text
-    std::string text;  // the literal text, or the argument (at most 128 bytes)
-  };
-  const std::vector<Item>& items() const { return items_; }
-  /// A lone '%' ends the format: it writes nothing but still counts against the cap.
-  bool trailingPercent() const { return trailing_percent_; }
-
- private:
-  std::vector<Item> items_;
-  bool trailing_percent_ = false;
-};
+/// Parsed (and checked) by the config layer; see log/access_format.h.
+using AccessFormat = log::AccessFormat;
 
 /// Everything a line may need about one finished request. The string fields are PHP-FPM's
 /// scoreboard copies of SG(request_info); the formatter cuts them to the scoreboard's sizes.

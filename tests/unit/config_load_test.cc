@@ -34,6 +34,27 @@ std::string replaceAll(std::string s, const std::string& from, const std::string
   return s;
 }
 
+// fpmd names the file and line where php-fpm8.2 names none: "LEVEL: [file:N] " before a
+// post-processing message, "in FILE on line N" for "in Unknown on line M" in PHP's syntax
+// errors (config_checks_test.cc pins those down). The captured php-fpm lines stay as they
+// were; a line that differs only by such an addition counts as equal.
+std::vector<std::string> withoutAddedLocations(std::vector<std::string> actual,
+                                               const std::vector<std::string>& expected) {
+  static const std::regex prefix(R"(^([A-Z]+: )\[[^\]]+:\d+\] )");
+  static const std::regex where(R"( in (Unknown|/\S+) on line \d+$)");
+  for (size_t i = 0; i < actual.size() && i < expected.size(); ++i) {
+    if (actual[i] == expected[i]) continue;
+    std::string stripped = std::regex_replace(actual[i], prefix, "$1");
+    if (stripped == expected[i]) {
+      actual[i] = expected[i];
+    } else if (std::regex_replace(actual[i], where, " in -") ==
+               std::regex_replace(expected[i], where, " in -")) {
+      actual[i] = expected[i];
+    }
+  }
+  return actual;
+}
+
 class ConfigLoadTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -102,7 +123,7 @@ TEST_F(ConfigLoadTest, MatchesPhpFpm82Output) {
     for (const std::string& e : c.expected) {
       expected.push_back(replaceAll(replaceAll(e, "{file}", path), "{dir}", dir_));
     }
-    EXPECT_EQ(logged(), expected);
+    EXPECT_EQ(withoutAddedLocations(logged(), expected), expected);
     EXPECT_EQ(r.ok(), expected.empty() || expected.back().rfind("NOTICE", 0) == 0 ||
                           expected.back().rfind("WARNING", 0) == 0);
   }
