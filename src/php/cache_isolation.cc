@@ -78,13 +78,20 @@ bool refusedToPool(zend_string* filename) {
   if (!basedir && !g_check_permissions) return false;
   const char* path = plainPath(ZSTR_VAL(filename));
   if (!path) return false;
-  zend_string* resolved = php_resolve_path(path, strlen(path), PG(include_path));
-  if (!resolved) return false;  // not found: the include fails the ordinary way
+  // PHP turns its realpath cache off under open_basedir, so every resolution walks the
+  // path again: an absolute name (autoloaders' usual case) goes to the checks as it is,
+  // which resolve it themselves (php_check_open_basedir_ex, the kernel for access()).
+  zend_string* resolved = nullptr;
+  if (!IS_ABSOLUTE_PATH(path, strlen(path))) {
+    resolved = php_resolve_path(path, strlen(path), PG(include_path));
+    if (!resolved) return false;  // not found: the include fails the ordinary way
+    path = ZSTR_VAL(resolved);
+  }
   // access() rather than opcache.validate_permission: the same check, but refusing here
   // lets PHP's opener give the warnings an uncached include gives ("Permission denied").
-  const bool denied = (basedir && php_check_open_basedir_ex(ZSTR_VAL(resolved), 0) != 0) ||
-                      (g_check_permissions && access(ZSTR_VAL(resolved), R_OK) != 0);
-  zend_string_release(resolved);
+  const bool denied = (basedir && php_check_open_basedir_ex(path, 0) != 0) ||
+                      (g_check_permissions && access(path, R_OK) != 0);
+  if (resolved) zend_string_release(resolved);
   return denied;
 }
 
