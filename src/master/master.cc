@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 
 #include "log/log.h"
 #include "log/process_title.h"
@@ -25,8 +26,22 @@ namespace {
 
 constexpr int64_t kTickMicros = 1000000;  // PHP-FPM's 1 s maintenance heartbeat
 
-php::PoolPhpSettings phpSettingsFor(const config::PoolConfig& pool) {
+// Whether the pools' workers run under more than one user (only root can switch).
+bool poolsDifferInUser(const std::vector<config::PoolConfig>& pools, bool running_as_root) {
+  const uid_t own = ::geteuid();
+  std::optional<uid_t> first;
+  for (const config::PoolConfig& pool : pools) {
+    const uid_t uid = running_as_root && pool.has_user ? pool.uid : own;
+    if (first && *first != uid) return true;
+    first = uid;
+  }
+  return false;
+}
+
+php::PoolPhpSettings phpSettingsFor(const config::PoolConfig& pool, bool shared_by_users) {
   php::PoolPhpSettings settings;
+  settings.check_cached_permissions = shared_by_users;
+  settings.chrooted = !pool.chroot.empty();
   settings.pool_name = pool.name;
   for (const auto& value : pool.php_values)
     settings.php_values.push_back({value.name, value.value});
@@ -112,7 +127,8 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
     // Workers wait on the listening socket and the dispatch channel together (epoll), so
     // their accept() must not block.
     ::fcntl(pool->listener.get(), F_SETFL, ::fcntl(pool->listener.get(), F_GETFL) | O_NONBLOCK);
-    pool->php = phpSettingsFor(pool_config);
+    pool->php =
+        phpSettingsFor(pool_config, poolsDifferInUser(config_.pools, options_.running_as_root));
     pool->scoreboard = std::make_unique<scoreboard::Scoreboard>(
         static_cast<size_t>(pool_config.pm_max_children), pool_config.name,
         static_cast<uint8_t>(pool_config.pm));

@@ -245,6 +245,8 @@ bool startup(const EngineOptions& options) {
     return false;
   }
   installEnvironmentHooks();
+  installCacheGuards();
+  markAllUnfoldable();
   g_started = true;
   return true;
 }
@@ -271,6 +273,7 @@ bool workerInit(const PoolPhpSettings& settings) {
       log::error("Unable to set php_admin_value '{}'", setting.name);
     }
   }
+  applyCacheIsolation(settings);
   return true;
 }
 

@@ -38,6 +38,11 @@ struct PoolPhpSettings {
   std::vector<IniSetting> php_admin_values;
   /// security.limit_extensions; empty allows every extension.
   std::vector<std::string> limit_extensions;
+  /// Pools of this master run under different users: an include is checked against this
+  /// worker's permissions even when opcache answers it from the shared cache.
+  bool check_cached_permissions = false;
+  /// The pool is chrooted: cache keys include the root (opcache.validate_root).
+  bool chrooted = false;
 };
 
 /// What the worker needs after a request (access log, scoreboard).

@@ -59,8 +59,10 @@ bool alterMaster(const std::string& name, const std::string& value, int mode) {
     if (entry->value) zend_string_release(entry->value);
     entry->value = fresh;
     // A php_value keeps the directive's own permission (PERDIR entries stay settable
-    // where PHP allows it); only an admin value locks it.
+    // where PHP allows it); only an admin value locks it, and unfoldably: this pool's
+    // value must not be compiled into scripts the other pools run (cache_isolation.cc).
     if (mode == ZEND_INI_SYSTEM) entry->modifiable = static_cast<uint8_t>(mode);
+    markUnfoldable(entry);
   } else {
     zend_string_release(fresh);  // refused by the directive; FPM reports no error either
   }
@@ -77,9 +79,13 @@ bool alterForRequest(const std::string& name, const std::string& value, int mode
   // PHP_ADMIN_VALUE locks the directive for this request; PHP_VALUE leaves its permission
   // as it was, so a pool's php_admin_value stays locked against ini_set() (as in FPM).
   // zend_restore_ini_entry puts both value and permission back at request end.
-  if (result == SUCCESS && mode == ZEND_INI_SYSTEM) {
+  // Either way the entry ends up ZEND_INI_SYSTEM (zend_alter_ini_entry_ex sets it for a
+  // SYSTEM change at activation): marked so that this request's value is not folded into
+  // the cached script for every other request and pool.
+  if (result == SUCCESS) {
     if (auto* entry = static_cast<zend_ini_entry*>(zend_hash_find_ptr(EG(ini_directives), key))) {
-      entry->modifiable = static_cast<uint8_t>(mode);
+      if (mode == ZEND_INI_SYSTEM) entry->modifiable = static_cast<uint8_t>(mode);
+      markUnfoldable(entry);
     }
   }
   zend_string_release(fresh);

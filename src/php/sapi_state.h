@@ -81,4 +81,19 @@ void installEnvironmentHooks();
 /// Returns false when the directive is unknown or the value was refused.
 bool applyIniSetting(const std::string& name, const std::string& value, int mode, bool per_request);
 
+/// Cache isolation between pools (cache_isolation.cc, docs/isolation.md).
+/// A bit of zend_ini_entry::modifiable outside ZEND_INI_ALL: set beside ZEND_INI_SYSTEM, it
+/// keeps the optimizer from folding ini_get() of the entry into a constant.
+inline constexpr uint8_t kIniUnfoldable = 0x08;
+static_assert((kIniUnfoldable & ZEND_INI_ALL) == 0);
+/// After module start-up, in the master: our include checks over opcache's hooks.
+void installCacheGuards();
+/// One entry, after something set it with ZEND_INI_SYSTEM.
+void markUnfoldable(zend_ini_entry* entry);
+/// Every ZEND_INI_SYSTEM entry (master start-up; a worker after its pool's settings).
+void markAllUnfoldable();
+struct PoolPhpSettings;
+/// In a worker, after its pool's settings: the opcache checks its pool needs.
+void applyCacheIsolation(const PoolPhpSettings& settings);
+
 }  // namespace fpmd::php
