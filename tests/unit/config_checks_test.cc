@@ -27,7 +27,7 @@ class ConfigChecksTest : public ::testing::Test {
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     log_path_ = dir_ + "/captured.log";
-    log_fd_ = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    log_fd_ = ::open(log_path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     ASSERT_GE(log_fd_, 0);
     saved_target_ = log::target();
     log::setTarget({log::Target::Kind::File, log_fd_});
