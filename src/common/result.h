@@ -16,7 +16,7 @@ inline Error makeError(std::string message) { return Error{std::move(message)}; 
 
 /// A value or an error message (std::expected is C++23; we build as C++20).
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
   Result(Error error) : state_(std::move(error)) {}  // NOLINT: implicit by design
@@ -38,7 +38,7 @@ class Result {
 };
 
 /// Result of an operation that yields nothing but success or an error message.
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(Error error) : error_(std::move(error.message)) {}  // NOLINT: implicit by design
