@@ -5,8 +5,11 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <ctime>
+
+#include "common/fd_flags.h"
 
 namespace fpmd::log {
 namespace {
@@ -39,11 +42,16 @@ void writeAll(int fd, std::string_view text) {
 
 int syslogPriority(Level level) {
   switch (level) {
-    case Level::Debug: return LOG_DEBUG;
-    case Level::Notice: return LOG_NOTICE;
-    case Level::Warning: return LOG_WARNING;
-    case Level::Error: return LOG_ERR;
-    case Level::Alert: return LOG_ALERT;
+    case Level::Debug:
+      return LOG_DEBUG;
+    case Level::Notice:
+      return LOG_NOTICE;
+    case Level::Warning:
+      return LOG_WARNING;
+    case Level::Error:
+      return LOG_ERR;
+    case Level::Alert:
+      return LOG_ALERT;
   }
   return LOG_NOTICE;
 }
@@ -52,23 +60,52 @@ int syslogPriority(Level level) {
 
 std::string_view levelName(Level level) {
   switch (level) {
-    case Level::Debug: return "DEBUG";
-    case Level::Notice: return "NOTICE";
-    case Level::Warning: return "WARNING";
-    case Level::Error: return "ERROR";
-    case Level::Alert: return "ALERT";
+    case Level::Debug:
+      return "DEBUG";
+    case Level::Notice:
+      return "NOTICE";
+    case Level::Warning:
+      return "WARNING";
+    case Level::Error:
+      return "ERROR";
+    case Level::Alert:
+      return "ALERT";
   }
   return "UNKNOWN";
 }
 
-void setLevel(Level level) { state().level = level; }
-Level level() { return state().level; }
-bool enabled(Level lvl) { return static_cast<int>(lvl) >= static_cast<int>(state().level); }
-void setTarget(Target target) { state().target = target; }
-Target target() { return state().target; }
-void setLimit(size_t limit) { state().limit = limit; }
-void setLaunched(bool launched) { state().launched = launched; }
-void setChildMode(bool child) { state().child = child; }
+void setLevel(Level level) {
+  state().level = level;
+}
+Level level() {
+  return state().level;
+}
+bool enabled(Level lvl) {
+  return static_cast<int>(lvl) >= static_cast<int>(state().level);
+}
+void setTarget(Target target) {
+  state().target = target;
+}
+Target target() {
+  return state().target;
+}
+void setLimit(size_t limit) {
+  state().limit = limit;
+}
+void setLaunched(bool launched) {
+  state().launched = launched;
+}
+void setChildMode(bool child) {
+  state().child = child;
+}
+
+void useStderrInChild() {
+  State& s = state();
+  if (s.target.kind == Target::Kind::File && s.target.fd > 2) ::close(s.target.fd);
+  s.target = Target{Target::Kind::Stderr, 2};
+  s.file_path.clear();
+  s.child = true;
+}
 
 void openSyslog(const std::string& ident, int facility) {
   // openlog keeps the pointer: the string must outlive the logger.
@@ -94,9 +131,15 @@ bool reopenFile() {
   if (fd < 0) return false;
   // dup2 keeps the fd number, so anything holding it (our stderr) follows the new file.
   if (s.target.fd > 2) {
-    ::dup2(fd, s.target.fd);
-    ::fcntl(s.target.fd, F_SETFD, FD_CLOEXEC);  // dup2 clears the flag
+    bool moved = ::dup2(fd, s.target.fd) >= 0;
+    int saved = errno;
     ::close(fd);
+    if (!moved) {
+      errno = saved;
+      return false;  // still writing to the old file: better than to none
+    }
+    // dup2 clears the flag; a log fd leaking into an exec'd program is only untidy.
+    (void)setCloseOnExec(s.target.fd, true);
   } else {
     s.target.fd = fd;
   }

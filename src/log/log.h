@@ -36,6 +36,9 @@ void setLimit(size_t limit);
 void setLaunched(bool launched);
 /// In a worker: no timestamp, as PHP-FPM's children write.
 void setChildMode(bool child);
+/// In a forked worker: closes the master's log file (its fd is the logger's) and writes to
+/// stderr from now on, in child mode.
+void useStderrInChild();
 void openSyslog(const std::string& ident, int facility);
 /// Opens (append, create, close-on-exec) the error_log file and makes it the target.
 /// Returns false with errno set on failure.

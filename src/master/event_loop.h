@@ -27,6 +27,11 @@ class EventLoop {
   /// Waits up to timeout_ms (-1: forever) and runs the callbacks of ready fds.
   void runOnce(int timeout_ms);
   int fd() const { return epoll_.get(); }
+  /// In a forked child: closes the master's epoll instance; the loop is not used there.
+  void closeInChild() {
+    epoll_.reset();
+    callbacks_.clear();
+  }
 
  private:
   UniqueFd epoll_;

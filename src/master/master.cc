@@ -13,6 +13,7 @@
 #include <fstream>
 #include <optional>
 
+#include "common/fd_flags.h"
 #include "log/log.h"
 #include "log/process_title.h"
 #include "master/exit_status.h"
@@ -126,7 +127,10 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
     }
     // Workers wait on the listening socket and the dispatch channel together (epoll), so
     // their accept() must not block.
-    ::fcntl(pool->listener.get(), F_SETFL, ::fcntl(pool->listener.get(), F_GETFL) | O_NONBLOCK);
+    if (!setNonBlocking(pool->listener.get())) {
+      return makeError(fmt::format("[pool {}] fcntl(O_NONBLOCK) failed: {}", pool_config.name,
+                                   std::strerror(errno)));
+    }
     pool->php =
         phpSettingsFor(pool_config, poolsDifferInUser(config_.pools, options_.running_as_root));
     pool->scoreboard = std::make_unique<scoreboard::Scoreboard>(
@@ -254,8 +258,10 @@ void Master::reopenLogs() {
     // Same fd number, new file: workers forked from now on write to it. The running
     // ones still hold the old file, so they are restarted gracefully (each finishes its
     // request first) and replaced.
-    ::dup2(fresh, pool->access_log.get());
-    ::fcntl(pool->access_log.get(), F_SETFD, FD_CLOEXEC);
+    bool moved =
+        ::dup2(fresh, pool->access_log.get()) >= 0 && setCloseOnExec(pool->access_log.get(), true);
+    if (!moved)
+      log::sysError(log::Level::Error, "[pool {}] dup2() of the access log failed", pool->name());
     ::close(fresh);
     for (const auto& [pid, child] : pool->children) ::kill(pid, SIGQUIT);
   }
@@ -270,12 +276,17 @@ void Master::execForReload() {
   std::map<std::string, int> sockets;
   for (auto& pool : pools_) {
     int fd = pool->listener.get();
-    ::fcntl(fd, F_SETFD, 0);  // keep it open across execv
+    // Kept open across execv; without it the next master would bind anew.
+    if (!setCloseOnExec(fd, false)) {
+      log::sysError(log::Level::Error, "[pool {}] fcntl(FD_CLOEXEC) failed", pool->name());
+    }
     sockets[pool->address.key()] = fd;
   }
   for (auto& endpoint : status_endpoints_) {
     int fd = endpoint.server->listenerFd();
-    ::fcntl(fd, F_SETFD, 0);
+    if (!setCloseOnExec(fd, false)) {
+      log::sysError(log::Level::Error, "fcntl(FD_CLOEXEC) failed for {}", endpoint.key);
+    }
     sockets[endpoint.key] = fd;
   }
   ::setenv(net::kInheritedSocketsEnv, net::formatInheritedSockets(sockets).c_str(), 1);

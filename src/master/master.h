@@ -51,8 +51,8 @@ class Master {
   void sampleWorkerMemory();
   void startPools();
   bool spawn(Pool& pool, bool startup);
-  [[noreturn]] void runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd, bool startup,
-                             pid_t master_pid);
+  [[noreturn]] void runChild(Pool& pool, int slot, UniqueFd stdout_fd, UniqueFd stderr_fd,
+                             bool startup, pid_t master_pid);
   void closeMasterFdsInChild(const Pool& own_pool);
 
   void onSignals();

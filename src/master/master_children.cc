@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "common/fd_flags.h"
 #include "log/log.h"
 #include "master/exit_status.h"
 #include "master/master.h"
@@ -17,6 +18,25 @@
 #include "worker/worker.h"
 
 namespace fpmd::master {
+namespace {
+
+/// A worker's stdout and stderr pipes (catch_workers_output), each end owned.
+struct WorkerPipes {
+  UniqueFd stdout_read, stdout_write, stderr_read, stderr_write;
+
+  bool open() {
+    int out[2], err[2];
+    if (::pipe2(out, O_CLOEXEC) < 0) return false;
+    stdout_read.reset(out[0]);
+    stdout_write.reset(out[1]);
+    if (::pipe2(err, O_CLOEXEC) < 0) return false;
+    stderr_read.reset(err[0]);
+    stderr_write.reset(err[1]);
+    return true;
+  }
+};
+
+}  // namespace
 
 bool Master::spawn(Pool& pool, bool startup) {
   int process_max = config_.global.process_max;
@@ -28,17 +48,11 @@ bool Master::spawn(Pool& pool, bool startup) {
   }
   int slot = pool.scoreboard->claimSlot(-1);
   if (slot < 0) return false;
-  int stdout_pipe[2] = {-1, -1};
-  int stderr_pipe[2] = {-1, -1};
-  if (pool.config.catch_workers_output) {
-    if (::pipe2(stdout_pipe, O_CLOEXEC) < 0 || ::pipe2(stderr_pipe, O_CLOEXEC) < 0) {
-      log::sysError(log::Level::Error, "[pool {}] pipe() failed", pool.name());
-      for (int fd : {stdout_pipe[0], stdout_pipe[1], stderr_pipe[0], stderr_pipe[1]}) {
-        if (fd >= 0) ::close(fd);
-      }
-      pool.scoreboard->releaseSlot(slot);
-      return false;
-    }
+  WorkerPipes pipes;
+  if (pool.config.catch_workers_output && !pipes.open()) {
+    log::sysError(log::Level::Error, "[pool {}] pipe() failed", pool.name());
+    pool.scoreboard->releaseSlot(slot);
+    return false;
   }
   // Anything buffered in stdio would be written twice, once by each process.
   std::fflush(stdout);
@@ -48,17 +62,13 @@ bool Master::spawn(Pool& pool, bool startup) {
   if (pid < 0) {
     log::sysError(log::Level::Error, "fork() failed");
     pool.scoreboard->releaseSlot(slot);
-    for (int fd : {stdout_pipe[0], stdout_pipe[1], stderr_pipe[0], stderr_pipe[1]}) {
-      if (fd >= 0) ::close(fd);
-    }
-    return false;
+    return false;  // the pipes close with `pipes`
   }
   if (pid == 0) {
-    if (stdout_pipe[0] >= 0) {
-      ::close(stdout_pipe[0]);
-      ::close(stderr_pipe[0]);
-    }
-    runChild(pool, slot, stdout_pipe[1], stderr_pipe[1], startup, master_pid);
+    pipes.stdout_read.reset();
+    pipes.stderr_read.reset();
+    runChild(pool, slot, std::move(pipes.stdout_write), std::move(pipes.stderr_write), startup,
+             master_pid);
   }
 
   pool.scoreboard->setSlotPid(slot, pid);
@@ -67,19 +77,21 @@ bool Master::spawn(Pool& pool, bool startup) {
   child->slot = slot;
   child->started_us = scoreboard::nowMicros();
   child->startup = startup;
-  if (stdout_pipe[0] >= 0) {
-    ::close(stdout_pipe[1]);
-    ::close(stderr_pipe[1]);
-    child->stdout_pipe.reset(stdout_pipe[0]);
-    child->stderr_pipe.reset(stderr_pipe[0]);
+  if (pipes.stdout_read) {
+    pipes.stdout_write.reset();
+    pipes.stderr_write.reset();
+    int stdout_fd = pipes.stdout_read.get();
+    int stderr_fd = pipes.stderr_read.get();
+    child->stdout_pipe = std::move(pipes.stdout_read);
+    child->stderr_pipe = std::move(pipes.stderr_read);
     bool decorate = pool.config.decorate_workers_output;
     auto limit = static_cast<size_t>(config_.global.log_limit);
     child->stdout_log = std::make_unique<WorkerOutput>(pool.name(), pid, "stdout", decorate, limit);
     child->stderr_log = std::make_unique<WorkerOutput>(pool.name(), pid, "stderr", decorate, limit);
     Pool* pool_ptr = &pool;
-    loop_.add(stdout_pipe[0], EPOLLIN,
+    loop_.add(stdout_fd, EPOLLIN,
               [this, pool_ptr, pid](uint32_t) { onChildOutput(*pool_ptr, pid, false); });
-    loop_.add(stderr_pipe[0], EPOLLIN,
+    loop_.add(stderr_fd, EPOLLIN,
               [this, pool_ptr, pid](uint32_t) { onChildOutput(*pool_ptr, pid, true); });
   }
   pool.children[pid] = std::move(child);
@@ -91,52 +103,49 @@ bool Master::spawn(Pool& pool, bool startup) {
   return true;
 }
 
+// Each fd is closed by what owns it (reset()), so nothing in the child still holds a
+// number that a later open() may reuse.
 void Master::closeMasterFdsInChild(const Pool& own_pool) {
-  ::close(signals_.fd());
-  ::close(loop_.fd());
+  loop_.closeInChild();
   for (const auto& endpoint : status_endpoints_) endpoint.server->closeFdsInChild();
-  for (const auto& [fd, held] : held_) ::close(fd);
-  for (const auto& held : pending_dispatch_) ::close(held.fd.get());
+  held_.clear();
+  pending_dispatch_.clear();
   for (const auto& pool : pools_) {
-    ::close(pool->handback_master.get());
+    pool->handback_master.reset();
     if (pool.get() != &own_pool) {
-      if (pool->access_log) ::close(pool->access_log.get());
-      ::close(pool->listener.get());
-      ::close(pool->handback_worker.get());
-      ::close(pool->dispatch_worker.get());
+      pool->access_log.reset();
+      pool->listener.reset();
+      pool->handback_worker.reset();
+      pool->dispatch_worker.reset();
       // A worker keeps its own pool's sending end of the dispatch channel: it queues
       // kept connections whose next request has come there itself (worker::WorkerOptions).
-      ::close(pool->dispatch_master.get());
+      pool->dispatch_master.reset();
     }
     for (const auto& [pid, child] : pool->children) {
-      if (child->stdout_pipe) ::close(child->stdout_pipe.get());
-      if (child->stderr_pipe) ::close(child->stderr_pipe.get());
+      child->stdout_pipe.reset();
+      child->stderr_pipe.reset();
     }
   }
-  log::Target target = log::target();
-  if (target.kind == log::Target::Kind::File && target.fd > 2) ::close(target.fd);
   // A worker's own log lines go to its stderr: the master relays them when
   // catch_workers_output is on, and they go to /dev/null otherwise, as in PHP-FPM.
-  log::setTarget(log::Target{log::Target::Kind::Stderr, 2});
-  log::setChildMode(true);
+  log::useStderrInChild();
 }
 
-void Master::runChild(Pool& pool, int slot, int stdout_fd, int stderr_fd, bool startup,
+void Master::runChild(Pool& pool, int slot, UniqueFd stdout_fd, UniqueFd stderr_fd, bool startup,
                       pid_t master_pid) {
   signals_.resetInChild();
-  if (stdout_fd >= 0) {
-    ::dup2(stdout_fd, 1);
-    ::dup2(stderr_fd, 2);
-    ::close(stdout_fd);
-    ::close(stderr_fd);
-  } else {
-    int null_fd = ::open("/dev/null", O_RDWR);
-    if (null_fd >= 0) {
-      ::dup2(null_fd, 1);
-      ::dup2(null_fd, 2);
-      if (null_fd > 2) ::close(null_fd);
-    }
+  if (!stdout_fd) {
+    // Without catch_workers_output the worker's output goes nowhere, as in PHP-FPM.
+    stdout_fd.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+    stderr_fd.reset(::dup(stdout_fd.get()));
   }
+  if (!stdout_fd || !stderr_fd || ::dup2(stdout_fd.get(), 1) < 0 ||
+      ::dup2(stderr_fd.get(), 2) < 0) {
+    log::sysError(log::Level::Error, "[pool {}] cannot set up the worker's output", pool.name());
+    ::_exit(70);
+  }
+  stdout_fd.reset();
+  stderr_fd.reset();
   closeMasterFdsInChild(pool);
 
   Status setup = worker::setupWorkerProcess(pool.config, options_.running_as_root);
@@ -233,7 +242,10 @@ void Master::buryChild(Pool& pool, pid_t pid, int status) {
     UniqueFd& pipe = is_stderr ? child->stderr_pipe : child->stdout_pipe;
     if (!pipe) continue;
     WorkerOutput& output = is_stderr ? *child->stderr_log : *child->stdout_log;
-    ::fcntl(pipe.get(), F_SETFL, O_NONBLOCK);
+    // Only what is already there: the child is gone, nothing more will come.
+    if (!setNonBlocking(pipe.get())) {
+      log::sysError(log::Level::Error, "[pool {}] fcntl(O_NONBLOCK) failed", pool.name());
+    }
     char buf[4096];
     ssize_t n;
     while ((n = ::read(pipe.get(), buf, sizeof(buf))) > 0) {

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 
+#include "common/fd_flags.h"
 #include "log/log.h"
 #include "master/master.h"
 #include "net/fd_passing.h"
@@ -87,7 +88,11 @@ void Master::closeHeldConnections() {
 std::string Master::carryConnections() {
   std::map<std::string, std::vector<int>> kept;
   auto keep = [&kept](const Pool& pool, int fd) {
-    ::fcntl(fd, F_SETFD, 0);  // survive execv
+    if (!setCloseOnExec(fd, false)) {  // to survive execv
+      log::sysError(log::Level::Warning, "[pool {}] a kept connection cannot travel", pool.name());
+      ::close(fd);
+      return;
+    }
     kept[pool.name()].push_back(fd);
   };
   for (auto& pool : pools_) {
@@ -119,12 +124,13 @@ void Master::adoptKeptConnections() {
       int type = 0;
       socklen_t len = sizeof(type);
       if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0) continue;
-      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-      if (owner == nullptr) {
-        ::close(fd);  // its pool is gone from the new config
+      UniqueFd connection(fd);
+      if (owner == nullptr) continue;  // its pool is gone from the new config: closed
+      if (!setCloseOnExec(fd, true)) {
+        log::sysError(log::Level::Warning, "[pool {}] fcntl(FD_CLOEXEC) failed", name);
         continue;
       }
-      hold(*owner, UniqueFd(fd));
+      hold(*owner, std::move(connection));
       ++adopted;
     }
   }

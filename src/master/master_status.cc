@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/clock.h"
+#include "common/fd_flags.h"
 #include "log/log.h"
 #include "master/master.h"
 #include "master/process_memory.h"
@@ -45,7 +46,10 @@ Status Master::openStatusListeners(net::InheritedSockets& inherited) {
       Status applied = net::applyUnixPermissions(address->path, listen_options);
       if (!applied) return makeError(applied.error());
     }
-    ::fcntl(listener.get(), F_SETFL, ::fcntl(listener.get(), F_GETFL) | O_NONBLOCK);
+    if (!setNonBlocking(listener.get())) {
+      return makeError(
+          fmt::format("[pool {}] fcntl(O_NONBLOCK) failed: {}", config.name, std::strerror(errno)));
+    }
     const Pool* served = pool.get();
     auto server = std::make_unique<StatusServer>(
         loop_, std::move(listener), pool->allowed,

@@ -6,10 +6,14 @@ namespace fpmd::master {
 
 std::string_view stateName(MasterState state) {
   switch (state) {
-    case MasterState::Normal: return "normal";
-    case MasterState::Reloading: return "reloading";
-    case MasterState::Finishing: return "finishing";
-    case MasterState::Terminating: return "terminating";
+    case MasterState::Normal:
+      return "normal";
+    case MasterState::Reloading:
+      return "reloading";
+    case MasterState::Finishing:
+      return "finishing";
+    case MasterState::Terminating:
+      return "terminating";
   }
   return "unknown";
 }
@@ -17,10 +21,14 @@ std::string_view stateName(MasterState state) {
 std::optional<MasterState> requestState(MasterState current, MasterState requested) {
   auto rank = [](MasterState s) {
     switch (s) {
-      case MasterState::Normal: return 0;
-      case MasterState::Reloading: return 1;
-      case MasterState::Finishing: return 2;
-      case MasterState::Terminating: return 3;
+      case MasterState::Normal:
+        return 0;
+      case MasterState::Reloading:
+        return 1;
+      case MasterState::Finishing:
+        return 2;
+      case MasterState::Terminating:
+        return 3;
     }
     return 0;
   };
@@ -42,9 +50,8 @@ std::optional<EscalationStep> escalation(MasterState state, int step, int contro
       // Graceful: QUIT lets each child finish its request. Escalate only when the admin
       // bounded the wait.
       if (step == 0) {
-        return EscalationStep{SIGQUIT,
-                              control_timeout > 0 ? std::optional<int>(control_timeout)
-                                                  : std::nullopt};
+        return EscalationStep{
+            SIGQUIT, control_timeout > 0 ? std::optional<int>(control_timeout) : std::nullopt};
       }
       if (step == 1) return EscalationStep{SIGTERM, 1};
       if (step == 2) return EscalationStep{SIGKILL, std::nullopt};

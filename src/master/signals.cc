@@ -30,7 +30,8 @@ int SignalChannel::next() {
   }
 }
 
-void SignalChannel::resetInChild() const {
+void SignalChannel::resetInChild() {
+  fd_.reset();
   for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD}) ::signal(sig, SIG_DFL);
   // A script writing to a closed pipe gets EPIPE, not death; sockets use MSG_NOSIGNAL.
   ::signal(SIGPIPE, SIG_IGN);

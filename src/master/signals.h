@@ -17,8 +17,9 @@ class SignalChannel {
   int fd() const { return fd_.get(); }
   /// Next pending signal number, or 0 when none is left.
   int next();
-  /// In a forked child: unblock everything and restore default dispositions.
-  void resetInChild() const;
+  /// In a forked child: unblock everything, restore default dispositions and close the
+  /// signalfd (the master's).
+  void resetInChild();
 
  private:
   UniqueFd fd_;

@@ -123,9 +123,9 @@ void StatusServer::dropOldest() {
   if (oldest != connections_.end()) close(oldest->first);
 }
 
-void StatusServer::closeFdsInChild() const {
-  ::close(listener_.get());
-  for (const auto& [fd, connection] : connections_) ::close(fd);
+void StatusServer::closeFdsInChild() {
+  listener_.reset();
+  connections_.clear();  // each closes its own fd
 }
 
 void StatusServer::sweep(int64_t now_us) {

@@ -35,7 +35,7 @@ class StatusServer {
   /// Closes connections idle for longer than kIdleTimeoutUs (called on the master's tick).
   void sweep(int64_t now_us);
   /// In a forked worker: closes the socket and connections (the objects stay, unused).
-  void closeFdsInChild() const;
+  void closeFdsInChild();
 
   static constexpr int64_t kIdleTimeoutUs = 10'000'000;
   /// More clients than this at once and the oldest is dropped: a page served by the master

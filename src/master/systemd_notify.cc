@@ -11,9 +11,9 @@
 namespace fpmd::master {
 
 std::string systemdStatusLine(const ProcessCounts& counts, double requests_per_second) {
-  return fmt::format("Processes active: {}, idle: {}, Requests: {}, slow: {}, Traffic: {:.3g}req/sec",
-                     counts.active, counts.idle, counts.requests, counts.slow,
-                     requests_per_second);
+  return fmt::format(
+      "Processes active: {}, idle: {}, Requests: {}, slow: {}, Traffic: {:.3g}req/sec",
+      counts.active, counts.idle, counts.requests, counts.slow, requests_per_second);
 }
 
 SystemdNotifier::SystemdNotifier(int interval_s) {

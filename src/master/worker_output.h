@@ -16,7 +16,10 @@ namespace fpmd::master {
 class WorkerOutput {
  public:
   WorkerOutput(std::string pool, pid_t pid, std::string stream, bool decorate, size_t limit)
-      : pool_(std::move(pool)), pid_(pid), stream_(std::move(stream)), decorate_(decorate),
+      : pool_(std::move(pool)),
+        pid_(pid),
+        stream_(std::move(stream)),
+        decorate_(decorate),
         limit_(limit) {}
 
   /// Feeds bytes read from the pipe; returns the complete log messages they finish.

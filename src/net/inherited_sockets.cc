@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "common/fd_flags.h"
 #include "log/log.h"
 
 namespace fpmd::net {
@@ -96,7 +97,10 @@ InheritedSockets InheritedSockets::fromEnvironment() {
       it = inherited.sockets_.erase(it);  // not an open socket: nothing to adopt
       continue;
     }
-    ::fcntl(it->second, F_SETFD, FD_CLOEXEC);
+    // Ours now: it must not leak into the programs PHP runs.
+    if (!setCloseOnExec(it->second, true)) {
+      log::sysError(log::Level::Warning, "fcntl(FD_CLOEXEC) failed for \"{}\"", it->first);
+    }
     ++it;
   }
   return inherited;
