@@ -33,12 +33,15 @@ void StatusServer::onAcceptable() {
                        SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        pauseAccepting();
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
         log::sysError(log::Level::Warning, "{}accept() on the status socket failed", log_prefix_);
       }
       return;
     }
     UniqueFd owned(fd);
+    out_of_fds_logged_ = false;  // the episode is over
     if (peer.ss_family != AF_UNIX && !allowed_.allows(reinterpret_cast<sockaddr*>(&peer))) {
       log::error("Connection disallowed: IP address '{}' has been dropped.",
                  net::peerAddressText(reinterpret_cast<sockaddr*>(&peer)));
@@ -110,9 +113,29 @@ bool StatusServer::flush(Connection& connection) {
   return true;
 }
 
+void StatusServer::pauseAccepting() {
+  // The connection stays in the listen queue, so the socket stays readable: accepting again
+  // at once would spin the master (and flood the log) until an fd is free.
+  if (!out_of_fds_logged_) {
+    log::sysError(log::Level::Warning,
+                  "{}accept() on the status socket failed; not accepting for a second",
+                  log_prefix_);
+    out_of_fds_logged_ = true;
+  }
+  if (!accept_paused_) loop_.modify(listener_.get(), 0);
+  accept_paused_ = true;
+}
+
+void StatusServer::resumeAccepting() {
+  if (!accept_paused_) return;
+  accept_paused_ = false;
+  loop_.modify(listener_.get(), EPOLLIN);
+}
+
 void StatusServer::close(int fd) {
   loop_.remove(fd);
   connections_.erase(fd);
+  resumeAccepting();  // an fd is free again
 }
 
 void StatusServer::dropOldest() {
@@ -129,6 +152,7 @@ void StatusServer::closeFdsInChild() {
 }
 
 void StatusServer::sweep(int64_t now_us) {
+  resumeAccepting();
   for (auto it = connections_.begin(); it != connections_.end();) {
     int fd = it->first;
     ++it;

@@ -32,7 +32,8 @@ class StatusServer {
   StatusServer& operator=(const StatusServer&) = delete;
 
   int listenerFd() const { return listener_.get(); }
-  /// Closes connections idle for longer than kIdleTimeoutUs (called on the master's tick).
+  /// Closes connections idle for longer than kIdleTimeoutUs (called on the master's tick),
+  /// and accepts again after running out of fds.
   void sweep(int64_t now_us);
   /// In a forked worker: closes the socket and connections (the objects stay, unused).
   void closeFdsInChild();
@@ -58,6 +59,10 @@ class StatusServer {
   bool flush(Connection& connection);
   void close(int fd);
   void dropOldest();
+  /// Out of fds (EMFILE, ENFILE, ...): stop watching the listener until an fd is freed or
+  /// the next sweep, saying so once per episode.
+  void pauseAccepting();
+  void resumeAccepting();
 
   EventLoop& loop_;
   UniqueFd listener_;
@@ -65,6 +70,8 @@ class StatusServer {
   fastcgi::ResponderSession::Answer answer_;
   std::string log_prefix_;
   std::map<int, std::unique_ptr<Connection>> connections_;
+  bool accept_paused_ = false;
+  bool out_of_fds_logged_ = false;
 };
 
 }  // namespace fpmd::master

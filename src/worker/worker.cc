@@ -115,8 +115,15 @@ void logAccess(const WorkerOptions& options, const cgi::Params& params,
   AccessLine line = formatAccessLine(*options.access_format, record);
   if (line.truncated) log::notice("{}", kAccessLogTruncatedNotice);
   if (line.text.empty()) return;
+  // A full disk must not cost requests, nor a log line per request: say it once, and
+  // once more when lines are written again.
+  static bool failing = false;
   if (::write(options.access_log_fd, line.text.data(), line.text.size()) < 0) {
-    log::sysError(log::Level::Error, "failed to write to the access log");
+    if (!failing) log::sysError(log::Level::Error, "failed to write to the access log");
+    failing = true;
+  } else if (failing) {
+    log::notice("writing to the access log again");
+    failing = false;
   }
 }
 
