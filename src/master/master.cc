@@ -346,8 +346,8 @@ int Master::run() {
   log::notice("fpm is running, pid {}", ::getpid());
   log::setProcessTitle(fmt::format("fpmd: master process ({})", options_.load.path));
   loop_.add(signals_.fd(), EPOLLIN, [this](uint32_t) { onSignals(); });
+  adoptKeptConnections();  // owned before any fork, so no worker inherits one
   startPools();
-  adoptKeptConnections();
   log::notice("ready to handle connections");
   notifyReady(true);
   systemd_.ready();

@@ -69,6 +69,8 @@ class Master {
   /// server sends the next request on them.
   void onHandback(Pool& pool);
   void hold(Pool& pool, UniqueFd fd);
+  /// Holds an idle kept-alive connection: watched until its next request comes.
+  void watch(Pool& pool, UniqueFd fd);
   /// Reload: the held and undelivered connections, made to survive execv, as the
   /// FPMD_KEPT_CONNECTIONS value; the next master adopts them.
   std::string carryConnections();

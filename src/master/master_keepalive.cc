@@ -30,9 +30,7 @@ void Master::hold(Pool& pool, UniqueFd fd) {
   ssize_t n = ::recv(raw, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;  // closed: drop it
   if (n < 0) {
-    // Idle: watch it until the web server sends its next request.
-    held_[raw] = HeldConnection{std::move(fd), &pool};
-    loop_.add(raw, EPOLLIN | EPOLLRDHUP, [this, raw](uint32_t) { onHeldReadable(raw); });
+    watch(pool, std::move(fd));  // idle: until the web server sends its next request
     return;
   }
   // Its next request has come (often already when a worker's hand-back is read).
@@ -57,6 +55,12 @@ void Master::hold(Pool& pool, UniqueFd fd) {
     view.queued = std::max(view.queued, 0) + 1;
     apply(pool, onDemand(pool.pm_settings, view, pool.pm_state), now);
   }
+}
+
+void Master::watch(Pool& pool, UniqueFd fd) {
+  int raw = fd.get();
+  held_[raw] = HeldConnection{std::move(fd), &pool};
+  loop_.add(raw, EPOLLIN | EPOLLRDHUP, [this, raw](uint32_t) { onHeldReadable(raw); });
 }
 
 void Master::onHeldReadable(int fd) {
@@ -130,7 +134,10 @@ void Master::adoptKeptConnections() {
         log::sysError(log::Level::Warning, "[pool {}] fcntl(FD_CLOEXEC) failed", name);
         continue;
       }
-      hold(*owner, std::move(connection));
+      // Watched, not dispatched yet: this runs before the workers are forked (which then
+      // close it with the other held connections), and the loop's first turn passes on
+      // those whose next request is already there.
+      watch(*owner, std::move(connection));
       ++adopted;
     }
   }

@@ -1,7 +1,9 @@
 """Self-tests of tests/lib/servers.py: FpmProcess drives Debian's php-fpm8.2 (the same
 class drives fpmd), waits for readiness, exposes log and children, stops cleanly."""
 
+import os
 import signal
+import socket
 
 import pytest
 
@@ -86,3 +88,51 @@ def test_conf_text_placeholders(php_fpm_bin, docroot):
         assert fpm.children() == []
         assert fpm.request(cgi.cgi_params("/pid.php", docroot)).status == 200
         assert len(fpm.children()) == 1
+
+
+# --- the end-of-test invariants (fpmd only) -------------------------------------------------
+
+
+def test_invariants_hold_for_a_plain_run(fpmd_bin, docroot):
+    with FpmProcess(fpmd_bin, pool={"pm.max_children": "2"}) as fpm:
+        fpm.wait_for_children(2)
+        for _ in range(5):
+            fpm.request(cgi.cgi_params("/pid.php", docroot))
+        assert fpm.check_invariants() == []
+
+
+def test_invariants_see_fd_growth_in_a_worker(fpmd_bin, docroot, tmp_path):
+    # Persistent sockets stay open in the worker after the request: what a leak looks like.
+    listeners = []
+    for i in range(3):
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(str(tmp_path / f"l{i}.sock"))
+        listener.listen(4)
+        listeners.append(listener)
+    (docroot / "leak.php").write_text(
+        "<?php for ($i = 0; $i < 3; $i++) {"
+        " pfsockopen('unix://' . __DIR__ . \"/l$i.sock\", -1, $errno, $errstr, 1); }"
+        " echo 'ok';")
+    try:
+        fpm = FpmProcess(fpmd_bin, pool={"pm.max_children": "1"})
+        with fpm:
+            fpm.wait_for_children(1)
+            assert fpm.request(cgi.cgi_params("/leak.php", docroot)).body == b"ok"
+            problems = fpm.check_invariants(settle=0.5)
+            assert any("fds grew" in p for p in problems), problems
+            with pytest.raises(ServerError, match="fds grew"):
+                fpm.stop()
+    finally:
+        for listener in listeners:
+            listener.close()
+
+
+def test_invariants_see_a_crashed_worker(fpmd_bin, docroot):
+    fpm = FpmProcess(fpmd_bin, pool={"pm.max_children": "1"})
+    with fpm:
+        victim = fpm.wait_for_children(1)[0]
+        os.kill(victim, signal.SIGSEGV)
+        fpm.wait_for_log(rf"child {victim} exited on signal 11")
+        assert any("a worker crashed" in p for p in fpm.check_invariants())
+        with pytest.raises(ServerError, match="a worker crashed"):
+            fpm.stop()

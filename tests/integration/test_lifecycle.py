@@ -378,7 +378,8 @@ def test_graceful_stop_escalates_after_process_control_timeout(fpmd_bin, docroot
 def test_emergency_restart_threshold(fpmd_bin, docroot):
     with FpmProcess(fpmd_bin, pool={"pm.max_children": "2"},
                     global_settings={"emergency_restart_threshold": "2",
-                                     "emergency_restart_interval": "1m"}) as fpm:
+                                     "emergency_restart_interval": "1m"},
+                    expect_crash=True) as fpm:
         first = fpm.wait_for_children(2)
         start = fpm.log_offset()
         for pid in first:

@@ -49,6 +49,28 @@ def is_alive(pid, start_time=None):
     return start_time is None or int(f[19]) == start_time
 
 
+def fd_targets(pid):
+    """What each open fd of pid points at ("socket:[123]", "pipe:[45]", a path), or None
+    when the process is gone."""
+    base = f"/proc/{pid}/fd"
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return None
+    targets = []
+    for name in names:
+        try:
+            targets.append(os.readlink(f"{base}/{name}"))
+        except OSError:
+            pass  # closed meanwhile
+    return targets
+
+
+def is_zombie(pid):
+    f = _stat_fields(pid)
+    return f is not None and f[0] == "Z"
+
+
 def children_of(ppid):
     """Pids whose parent is ppid (zombies included), from /proc."""
     out = []

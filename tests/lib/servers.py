@@ -72,7 +72,8 @@ class FpmProcess:
     def __init__(self, binary, pool=None, global_settings=None, conf_text=None,
                  php_ini=None, ini_overrides=None, listen="unix", log_to="stderr",
                  pool_name="www", extra_args=(), env=None, workdir=None,
-                 start_timeout=20.0, stop_timeout=10.0, wait_ready=True):
+                 start_timeout=20.0, stop_timeout=10.0, wait_ready=True,
+                 expect_alert=False, expect_crash=False):
         self.binary = str(binary)
         self.pool_name = pool_name
         self.php_ini = str(php_ini or DEFAULT_PHP_INI)
@@ -81,6 +82,10 @@ class FpmProcess:
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self.wait_ready = wait_ready
+        # The end-of-test invariants (check_invariants) apply to fpmd, not to the peer.
+        self.expect_alert = expect_alert
+        self.expect_crash = expect_crash
+        self._baseline = None
         self.env = env
         self._own_dir = workdir is None
         # A short path under /tmp: unix socket paths are limited to 107 bytes.
@@ -154,6 +159,8 @@ class FpmProcess:
 
         procs.wait_until(ready, timeout, what=f"{self.binary} ready on {self.listen}")
         self._proc.remember_descendants()
+        if self._baseline is None:
+            self._baseline = self._fd_counts()
 
     @property
     def pid(self):
@@ -200,13 +207,84 @@ class FpmProcess:
         ServerError if anything had to be killed. Returns the master's exit code."""
         if self._proc is None:
             return None
+        problems = self.check_invariants() if check else []
         signals = (sig,) if sig == signal.SIGTERM else (sig, signal.SIGTERM)
-        problems = self._proc.terminate(signals)
+        problems += self._proc.terminate(signals)
         if self._own_dir and not os.environ.get("FPMD_TEST_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
         if check and problems:
             raise ServerError("; ".join(problems) + f"\nlog:\n{self.log()[-4000:]}")
         return self.returncode
+
+    # --- invariants ------------------------------------------------------------------------
+
+    def is_fpmd(self):
+        return "php-fpm" not in os.path.basename(self.binary)
+
+    def _fd_counts(self):
+        """(master fds that are not pipes, {worker pid: fd count}). Pipes are left out:
+        with catch_workers_output the master holds two per worker, however many run."""
+        master = procs.fd_targets(self.pid)
+        if master is None:
+            return None
+        workers = {}
+        for pid in self.children():
+            targets = procs.fd_targets(pid)
+            if targets is not None:
+                workers[pid] = len(targets)
+        return sum(1 for t in master if not t.startswith("pipe:")), workers
+
+    def check_invariants(self, settle=3.0):
+        """What must hold at the end of every test of a running fpmd: no zombie child left
+        unreaped, no ALERT line and no worker crash unless the test expects one, and no fd
+        growth in the master or the workers since start-up (waiting up to `settle` s for
+        connections the test closed to be noticed). Returns the problems found."""
+        if not self.is_fpmd() or not self.is_running() or self._baseline is None:
+            return []
+        problems = []
+        log = self.log()
+        if not self.expect_alert and "ALERT:" in log:
+            problems.append("ALERT in the log: " + next(l for l in log.splitlines()
+                                                        if "ALERT:" in l))
+        if not self.expect_crash:
+            crash = re.search(r"exited on signal (?:4|6|7|8|11) \(.*", log)
+            if crash:
+                problems.append("a worker crashed: " + crash.group(0))
+        base_master, base_workers = self._baseline
+        # Workers forked later compare with those at start-up; a pool that started with
+        # none (ondemand) with the leanest worker now.
+        now_workers = (self._fd_counts() or (0, {}))[1]
+        most = max(base_workers.values(), default=min(now_workers.values(), default=0))
+
+        def settled():
+            if any(procs.is_zombie(p) for p in procs.children_of(self.pid)):
+                return False
+            counts = self._fd_counts()
+            if counts is None:
+                return True
+            master, workers = counts
+            if master > base_master:
+                return False
+            # A worker may hold the connection it serves, or a kept one.
+            return all(n <= base_workers.get(pid, most) + 1 for pid, n in workers.items())
+
+        try:
+            procs.wait_until(settled, settle, what="invariants")
+        except TimeoutError:
+            zombies = [p for p in procs.children_of(self.pid) if procs.is_zombie(p)]
+            if zombies:
+                problems.append(f"zombie children not reaped: {zombies}")
+            counts = self._fd_counts()
+            if counts is not None:
+                master, workers = counts
+                if master > base_master:
+                    problems.append(f"master fds grew from {base_master} to {master}: "
+                                    f"{procs.fd_targets(self.pid)}")
+                for pid, n in workers.items():
+                    if n > base_workers.get(pid, most) + 1:
+                        problems.append(f"worker {pid} fds grew to {n} from "
+                                        f"{base_workers.get(pid, most)}: {procs.fd_targets(pid)}")
+        return problems
 
     def __enter__(self):
         if self._proc is None:
