@@ -149,12 +149,20 @@ Slot Scoreboard::readSlot(int index) const {
     uint32_t after = atomic(live.seq).load();
     if (before == after && (before & 1U) == 0) break;
   }
+  // The slot is shared memory a worker writes: whatever it left there (a torn write, code
+  // that scribbled on it), readers get strings that end inside their arrays.
+  copy.method[kMethodSize - 1] = '\0';
+  copy.uri[kUriSize - 1] = '\0';
+  copy.query[kQuerySize - 1] = '\0';
+  copy.script[kScriptSize - 1] = '\0';
+  copy.user[kUserSize - 1] = '\0';
   return copy;
 }
 
 Snapshot Scoreboard::snapshot() const {
   Snapshot snap;
   std::memcpy(&snap.header, header_, sizeof(Header));
+  snap.header.pool[kPoolNameSize - 1] = '\0';
   for (size_t i = 0; i < slot_count_; ++i) {
     Slot copy = readSlot(static_cast<int>(i));
     if (copy.pid != 0) snap.slots.push_back(copy);

@@ -59,5 +59,33 @@ TEST(ScoreboardClock, StampsAreMonotonic) {
   EXPECT_LE(stamp, after);
 }
 
+TEST(ScoreboardSnapshot, AScribbledSlotStillGivesBoundedStrings) {
+  // A worker that dies mid-write, or PHP code (FFI) that overwrites its slot, must not
+  // make the master read past the slot's text fields.
+  Scoreboard board(2, "www", 0);
+  int index = board.claimSlot(4242);
+  ASSERT_GE(index, 0);
+  // The slots follow the header in the shared mapping, as a worker sees them.
+  Slot& live = reinterpret_cast<Slot*>(&board.header() + 1)[index];
+  int32_t pid = live.pid;
+  std::memset(&live, 'A', sizeof(Slot));
+  live.pid = pid;
+  live.stage = 200;  // no such stage
+  std::memset(board.header().pool, 'B', kPoolNameSize);
+  Snapshot snapshot = board.snapshot();
+  ASSERT_EQ(snapshot.slots.size(), 1u);
+  const Slot& copy = snapshot.slots[0];
+  EXPECT_EQ(std::strlen(copy.method), kMethodSize - 1);
+  EXPECT_EQ(std::strlen(copy.uri), kUriSize - 1);
+  EXPECT_EQ(std::strlen(copy.query), kQuerySize - 1);
+  EXPECT_EQ(std::strlen(copy.script), kScriptSize - 1);
+  EXPECT_EQ(std::strlen(copy.user), kUserSize - 1);
+  cgi::PoolStatus status = makePoolStatus(snapshot, monotonicMicros(), wallMicros());
+  EXPECT_EQ(status.pool.size(), kPoolNameSize - 1);
+  ASSERT_EQ(status.procs.size(), 1u);
+  EXPECT_EQ(status.procs[0].state, "Unknown");
+  EXPECT_EQ(status.procs[0].request_uri.size(), kUriSize - 1);
+}
+
 }  // namespace
 }  // namespace fpmd::scoreboard
