@@ -354,6 +354,9 @@ class Peer {
           received_.append(buf, static_cast<size_t>(n));
           continue;
         }
+        // A unix socket closed with unread input reports ECONNRESET once, ahead of what
+        // is still queued for us: read on, or the answer would depend on timing.
+        if (n < 0 && errno == ECONNRESET) continue;
         if (n == 0 || (errno != EAGAIN && errno != EINTR)) break;  // the Connection is gone
       }
       if (!shut && (p.revents & POLLOUT)) {
