@@ -30,7 +30,9 @@ start=$SECONDS
 for target in $targets; do
   corpus="$dir/corpus/$target"
   mkdir -p "$corpus"
-  if [ -d "fuzz/seeds/$target" ]; then cp -n fuzz/seeds/"$target"/* "$corpus"/ 2>/dev/null || true; fi
+  if [ -d "fuzz/seeds/$target" ]; then
+    cp -n fuzz/seeds/"$target"/* "$corpus"/ 2>/dev/null || true
+  fi
   flags=()
   if [ -f "fuzz/$target.options" ]; then read -r -a flags < "fuzz/$target.options"; fi
   if [ -f "fuzz/$target.dict" ]; then flags+=("-dict=fuzz/$target.dict"); fi
