@@ -79,7 +79,9 @@ constexpr std::string_view kValues[] = {
 /// A file tree: the regular files are listed, their parent paths are directories.
 class Tree {
  public:
-  void add(std::string file) { files_.insert(std::move(file)); }
+  void add(std::string file) {
+    if (!file.empty()) files_.insert(std::move(file));  // stat("") fails with ENOENT
+  }
   cgi::FileKind stat(const std::string& path) const {
     ++stats_;
     if (files_.count(path) != 0) return cgi::FileKind::Regular;
@@ -181,8 +183,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
     check(from_request, "the script path comes from SCRIPT_FILENAME or PATH_TRANSLATED");
-    if (rules.fix_pathinfo && !path.empty()) {
-      check(tree.stat(path) != cgi::FileKind::Missing, "with fix_pathinfo the script exists");
+    if (rules.fix_pathinfo && !path.empty() && tree.stat(path) == cgi::FileKind::Missing) {
+      // PHP-FPM's one exception: when the file found by walking back is the SCRIPT_FILENAME
+      // that was sent, it leaves the requested path (from PATH_TRANSLATED, after a
+      // mod_fastcgi redirect) as it was, and opening it fails later.
+      const std::string* filename = params.find("SCRIPT_FILENAME");
+      check(filename != nullptr && path.starts_with(cString(*filename)) &&
+                tree.stat(std::string(cString(*filename))) == cgi::FileKind::Regular,
+            "with fix_pathinfo the script exists");
     }
     (void)cgi::extensionAllowed(path, {".php", ".phar", ""});
     (void)cgi::extensionDeniedMessage(path);
