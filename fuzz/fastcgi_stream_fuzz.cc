@@ -13,16 +13,15 @@
 // noise in it is served request by request with exactly the params and body encoded; every
 // byte sent back parses as FastCGI records. ASan and -rss_limit_mb catch the rest.
 
-#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
