@@ -5,8 +5,8 @@ PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?=
 PYTEST = FPMD_BIN=$(abspath $(BUILD_DIR)/fpmd) $(PYTHON) -m pytest -q -p no:cacheprovider
 
-.PHONY: all deps build run test unit integration e2e peer fuzz sanitize bench bench-quick \
-        format clean
+.PHONY: all deps build run test unit integration e2e peer fuzz fuzz-long sanitize bench \
+        bench-quick format clean
 
 all: build
 
@@ -31,8 +31,13 @@ unit: build
 integration e2e peer: build
 	$(PYTEST) tests/$@
 
+# libFuzzer targets (docs/fuzzing.md): `fuzz` runs each for FUZZ_SECONDS (default 20, as in
+# `make test`); `fuzz-long` for an hour each.
 fuzz: deps
-	scripts/fuzz.sh
+	JOBS=$(JOBS) scripts/fuzz.sh
+
+fuzz-long: deps
+	JOBS=$(JOBS) FUZZ_SECONDS=3600 scripts/fuzz.sh
 
 # ASan + UBSan build of the GoogleTest suites.
 sanitize: deps
@@ -41,7 +46,7 @@ sanitize: deps
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 	$(PYTEST) tests/integration tests/e2e tests/peer
-	scripts/fuzz.sh
+	JOBS=$(JOBS) scripts/fuzz.sh
 
 bench: build
 	bench/run.sh full $(BUILD_DIR)

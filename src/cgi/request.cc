@@ -1,28 +1,32 @@
 #include "cgi/request.h"
 
-#include <algorithm>
+#include <cstddef>
 
 namespace fpmd::cgi {
 
 void Params::set(std::string name, std::string value) {
-  for (auto& entry : entries_) {
-    if (entry.first == name) {
-      entry.second = std::move(value);
-      return;
-    }
+  if (auto it = index_.find(name); it != index_.end()) {
+    entries_[it->second].second = std::move(value);
+    return;
   }
+  index_.emplace(name, entries_.size());
   entries_.emplace_back(std::move(name), std::move(value));
 }
 
 void Params::erase(std::string_view name) {
-  std::erase_if(entries_, [&](const Entry& e) { return e.first == name; });
+  auto it = index_.find(name);
+  if (it == index_.end()) return;
+  const size_t at = it->second;
+  index_.erase(it);
+  entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(at));
+  for (auto& [_, position] : index_) {
+    if (position > at) --position;
+  }
 }
 
 const std::string* Params::find(std::string_view name) const {
-  for (const auto& entry : entries_) {
-    if (entry.first == name) return &entry.second;
-  }
-  return nullptr;
+  auto it = index_.find(name);
+  return it == index_.end() ? nullptr : &entries_[it->second].second;
 }
 
 std::string_view Params::get(std::string_view name) const {

@@ -5,8 +5,10 @@
 // request only through these types, never through worker/ or fastcgi/.
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -21,6 +23,7 @@ class Params {
   using Entry = std::pair<std::string, std::string>;
 
   void set(std::string name, std::string value);
+  /// Linear in size(): rare (the CGI rules drop a few names), unlike set() and find().
   void erase(std::string_view name);
   const std::string* find(std::string_view name) const;
   /// The value, or an empty view when absent.
@@ -28,10 +31,21 @@ class Params {
   bool has(std::string_view name) const { return find(name) != nullptr; }
   const std::vector<Entry>& entries() const { return entries_; }
   size_t size() const { return entries_.size(); }
-  void clear() { entries_.clear(); }
+  void clear() {
+    entries_.clear();
+    index_.clear();
+  }
 
  private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
   std::vector<Entry> entries_;
+  // Name -> position in entries_. A peer may send 150,000 names in one request (the 1 MiB
+  // PARAMS cap): a linear search per name made that a minute of CPU.
+  std::unordered_map<std::string, size_t, Hash, std::equal_to<>> index_;
 };
 
 /// The request body (FastCGI stdin). Blocking: a worker serves one request at a time.
