@@ -4,6 +4,7 @@
 #include <glob.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -204,17 +205,16 @@ void Loader::section(const std::string& name) {
     current_pool_ = -1;
     return;
   }
-  for (size_t i = 0; i < config_.pools.size(); ++i) {
-    if (equalsNoCase(config_.pools[i].name, name)) {
-      current_pool_ = static_cast<int>(i);
-      return;
-    }
+  std::string key = name;
+  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto [it, added] = pool_index_.try_emplace(key, config_.pools.size());
+  if (added) {
+    PoolConfig pool;
+    pool.name = name;
+    pool.section = Location{filename_, lineno_};
+    config_.pools.push_back(std::move(pool));
   }
-  PoolConfig pool;
-  pool.name = name;
-  pool.section = Location{filename_, lineno_};
-  config_.pools.push_back(std::move(pool));
-  current_pool_ = static_cast<int>(config_.pools.size() - 1);
+  current_pool_ = static_cast<int>(it->second);
 }
 
 void Loader::entry(const std::string& name, const std::optional<std::string>& value) {

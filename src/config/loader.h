@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "common/result.h"
 #include "config/config.h"
@@ -43,6 +44,9 @@ class Loader : private IniHandler {
   IniScanOptions scan_options_;
   bool follow_includes_;
   int current_pool_ = -1;  // -1: [global]
+  /// Lower-cased pool name -> index in config_.pools: a file of N sections costs N
+  /// look-ups, not N² comparisons.
+  std::unordered_map<std::string, size_t> pool_index_;
   int recursion_ = 0;
   // PHP-FPM keeps the file name and line number in globals that nested includes
   // overwrite, so a parent's later messages show the include's last line number. Kept.

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <chrono>
 
 #include <cstdlib>
 #include <filesystem>
@@ -127,6 +128,20 @@ TEST_F(ConfigLoadTest, MatchesPhpFpm82Output) {
     EXPECT_EQ(r.ok(), expected.empty() || expected.back().rfind("NOTICE", 0) == 0 ||
                           expected.back().rfind("WARNING", 0) == 0);
   }
+}
+
+// Each [section] is looked up among the pools so far: with a linear search, a file of N
+// sections cost N² name comparisons (found by config_fuzz,
+// fuzz/repro/config_fuzz-many-sections.conf). 50,000 sections took seconds; an index
+// takes milliseconds.
+TEST_F(ConfigLoadTest, ManySectionsTakeLinearTime) {
+  std::string text = "[global]\n";
+  for (int i = 0; i < 50000; ++i) text += "[p" + std::to_string(i) + "]\n";
+  std::string path = write("many.conf", text);
+  const auto start = std::chrono::steady_clock::now();
+  Result<Config> r = load(options(path));
+  EXPECT_FALSE(r.ok());  // no pool has a listen address
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
 TEST_F(ConfigLoadTest, DebianConfigLoads) {
