@@ -22,6 +22,9 @@ struct State {
   bool launched = false;
   bool child = false;
   std::string file_path;
+  // The error log file refusing lines (a full disk): said once on stderr, and counted.
+  bool file_failing = false;
+  uint64_t lost_lines = 0;
 };
 
 State& state() {
@@ -29,15 +32,17 @@ State& state() {
   return s;
 }
 
-void writeAll(int fd, std::string_view text) {
+/// False (errno set) when the fd refused the text.
+bool writeAll(int fd, std::string_view text) {
   while (!text.empty()) {
     ssize_t n = ::write(fd, text.data(), text.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return;  // Nowhere left to report a failing log write.
+      return false;
     }
     text.remove_prefix(static_cast<size_t>(n));
   }
+  return true;
 }
 
 int syslogPriority(Level level) {
@@ -186,6 +191,37 @@ std::string fitMessage(Level level, std::string_view message) {
   return cut;
 }
 
+namespace {
+
+// The error log's own failures cannot go to the error log: stderr (the terminal, or the
+// journal under systemd) hears of it once per episode, and the file of the end of it.
+void fileFailed(State& s, int err) {
+  ++s.lost_lines;
+  if (s.file_failing) return;
+  s.file_failing = true;
+  if (s.target.fd == 2) return;
+  std::string line = formatLine(
+      Level::Error,
+      fmt::format("cannot write to the error log ({}); its lines are lost until it takes them "
+                  "again",
+                  s.file_path),
+      err, true, false);
+  line += '\n';
+  (void)writeAll(2, line);
+}
+
+void fileRecovered(State& s) {
+  s.file_failing = false;
+  std::string line = formatLine(
+      Level::Notice, fmt::format("the error log takes lines again; {} were lost", s.lost_lines), 0,
+      true, false);
+  line += '\n';
+  s.lost_lines = 0;
+  (void)writeAll(s.target.fd, line);
+}
+
+}  // namespace
+
 void write(Level lvl, std::string_view message, int syserror) {
   State& s = state();
   if (!enabled(lvl)) return;
@@ -197,14 +233,18 @@ void write(Level lvl, std::string_view message, int syserror) {
   } else {
     std::string line = formatLine(lvl, message, syserror, !s.child, debug_format);
     line += '\n';
-    writeAll(s.target.fd, line);
+    if (writeAll(s.target.fd, line)) {
+      if (s.file_failing) fileRecovered(s);
+    } else if (s.target.kind == Target::Kind::File && !s.child) {
+      fileFailed(s, errno);
+    }
   }
   // PHP-FPM copies start-up messages to the terminal so init scripts show why it failed.
   bool target_is_stderr = s.target.kind == Target::Kind::Stderr || s.target.fd == 2;
   if (!s.launched && !s.child && !target_is_stderr && lvl >= Level::Notice) {
     std::string line = formatLine(lvl, message, syserror, true, debug_format);
     line += '\n';
-    writeAll(2, line);
+    (void)writeAll(2, line);
   }
 }
 

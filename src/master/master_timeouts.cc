@@ -48,10 +48,20 @@ void Master::traceSlowRequest(Pool& pool, Child& child, const scoreboard::Slot& 
     // Opened per trace, as PHP-FPM does: a rotated slowlog needs no reopen.
     UniqueFd file(
         ::open(pool.config.slowlog.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666));
+    // A full disk is said once per episode, not at every slow request.
     if (!file) {
-      log::sysError(log::Level::Error, "unable to open slowlog ({})", pool.config.slowlog);
+      if (!pool.slowlog_failing) {
+        log::sysError(log::Level::Error, "unable to open slowlog ({})", pool.config.slowlog);
+      }
+      pool.slowlog_failing = true;
     } else if (::write(file.get(), entry.data(), entry.size()) < 0) {
-      log::sysError(log::Level::Error, "unable to write to slowlog ({})", pool.config.slowlog);
+      if (!pool.slowlog_failing) {
+        log::sysError(log::Level::Error, "unable to write to slowlog ({})", pool.config.slowlog);
+      }
+      pool.slowlog_failing = true;
+    } else if (pool.slowlog_failing) {
+      log::notice("[pool {}] writing to the slowlog again", pool.name());
+      pool.slowlog_failing = false;
     }
   }
   log::notice("finished trace of {}", pid);

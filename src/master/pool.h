@@ -56,6 +56,8 @@ struct Pool {
   UniqueFd dispatch_master, dispatch_worker;
   /// access.log, opened by the master (workers inherit the fd), and its parsed format.
   UniqueFd access_log;
+  /// The slowlog refused an entry (a full disk): said once, until one is written again.
+  bool slowlog_failing = false;
   std::optional<worker::AccessFormat> access_format;
   PoolSettings pm_settings;
   PmState pm_state;

@@ -3,6 +3,7 @@ fpmd keeps serving and says so once, instead of spinning or logging per event.""
 
 import os
 import socket
+import threading
 
 import pytest
 
@@ -67,3 +68,37 @@ def test_full_disk_under_access_log(fpmd_bin, docroot):
         fpm.wait_for_log(r"failed to write to the access log: No space left on device")
         assert fpm.log().count("failed to write to the access log") == 1
         assert fpm.children() == [worker]
+
+
+def test_full_disk_under_error_log(fpmd_bin, docroot):
+    """The error log's own failure is said once on stderr; fpmd goes on serving."""
+    with FpmProcess(fpmd_bin, pool={"pm.max_children": "2"}, force_stderr=False,
+                    global_settings={"error_log": "/dev/full"}) as fpm:
+        workers = fpm.wait_for_children(2)
+        for pid in workers:  # each replacement logs lines the file refuses
+            os.kill(pid, 9)
+            fpm.wait_for_children(2)
+        for _ in range(5):
+            assert fpm.request(cgi.cgi_params("/hello.php", docroot)).body == b"hello"
+        fpm.wait_for_log(r"ERROR: cannot write to the error log \(/dev/full\); its lines are "
+                         r"lost until it takes them again: No space left on device \(28\)")
+        assert fpm.log().count("cannot write to the error log") == 1
+
+
+def test_full_disk_under_slowlog(fpmd_bin, docroot):
+    (docroot / "slow.php").write_text("<?php usleep(2500000); echo 'slow';")
+    pool = {"pm.max_children": "2", "slowlog": "/dev/full", "request_slowlog_timeout": "1s"}
+    with FpmProcess(fpmd_bin, pool=pool) as fpm:
+        workers = fpm.wait_for_children(2)
+        answers = []
+        clients = [threading.Thread(target=lambda: answers.append(
+            fpm.request(cgi.cgi_params("/slow.php", docroot), timeout=20).body))
+            for _ in workers]
+        for client in clients:
+            client.start()
+        for pid in workers:  # both slow requests are traced, and neither trace is kept
+            fpm.wait_for_log(rf"finished trace of {pid}", timeout=15)
+        for client in clients:
+            client.join(20)
+        assert answers == [b"slow", b"slow"]
+        assert fpm.log().count("unable to write to slowlog (/dev/full): No space left") == 1

@@ -73,7 +73,7 @@ class FpmProcess:
                  php_ini=None, ini_overrides=None, listen="unix", log_to="stderr",
                  pool_name="www", extra_args=(), env=None, workdir=None,
                  start_timeout=20.0, stop_timeout=10.0, wait_ready=True,
-                 expect_alert=False, expect_crash=False):
+                 expect_alert=False, expect_crash=False, force_stderr=True):
         self.binary = str(binary)
         self.pool_name = pool_name
         self.php_ini = str(php_ini or DEFAULT_PHP_INI)
@@ -85,6 +85,9 @@ class FpmProcess:
         # The end-of-test invariants (check_invariants) apply to fpmd, not to the peer.
         self.expect_alert = expect_alert
         self.expect_crash = expect_crash
+        # -O: logs on stderr whatever error_log says. Off, a file error_log gets them (and
+        # stderr only the start-up lines).
+        self.force_stderr = force_stderr
         self._baseline = None
         self.env = env
         self._own_dir = workdir is None
@@ -123,7 +126,7 @@ class FpmProcess:
 
     @property
     def argv(self):
-        args = [self.binary, "-F", "-O"]
+        args = [self.binary, "-F"] + (["-O"] if self.force_stderr else [])
         if os.geteuid() == 0:
             args.append("-R")
         args += ["-n", "-c", self.php_ini]
