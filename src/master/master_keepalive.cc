@@ -19,6 +19,13 @@ namespace fpmd::master {
 void Master::onHandback(Pool& pool) {
   for (;;) {
     UniqueFd fd = net::receiveFd(pool.handback_master.get());
+    if (!fd && errno == EMFILE) {
+      log::warning(
+          "[pool {}] a kept-alive connection handed to the master was closed: out of "
+          "file descriptors (rlimit_files)",
+          pool.name());
+      continue;
+    }
     if (!fd) return;
     hold(pool, std::move(fd));
   }
@@ -103,7 +110,19 @@ std::string Master::carryConnections() {
     // Connections sent to the workers but not taken before they left, and those the
     // leaving workers gave back that the loop has not read yet.
     for (int channel : {pool->dispatch_worker.get(), pool->handback_master.get()}) {
-      while (UniqueFd fd = net::receiveFd(channel)) keep(*pool, fd.release());
+      for (;;) {
+        UniqueFd fd = net::receiveFd(channel);
+        if (fd) {
+          keep(*pool, fd.release());
+        } else if (errno == EMFILE) {
+          log::warning(
+              "[pool {}] a kept-alive connection could not be carried: out of file "
+              "descriptors (rlimit_files)",
+              pool->name());
+        } else {
+          break;
+        }
+      }
     }
   }
   for (auto& [fd, held] : held_) keep(*held.pool, held.fd.release());

@@ -57,6 +57,12 @@ UniqueFd receiveFd(int channel) {
     }
     break;
   }
+  // The message came but its fd could not be installed (out of file descriptors): the
+  // kernel has closed the connection it carried. Say so; the caller may read on.
+  if ((message.msg_flags & MSG_CTRUNC) != 0) {
+    errno = EMFILE;
+    return UniqueFd();
+  }
   cmsghdr* header = CMSG_FIRSTHDR(&message);
   if (header == nullptr || header->cmsg_type != SCM_RIGHTS ||
       header->cmsg_len != CMSG_LEN(sizeof(int))) {

@@ -53,10 +53,15 @@ bool PoolSource::acceptOne(IncomingConnection& incoming) {
 
 bool PoolSource::takeDispatched(IncomingConnection& incoming) {
   if (!try_dispatch_) return false;
-  incoming.fd = net::receiveFd(dispatch_fd_);
-  if (incoming.fd) {
-    incoming.request_waiting = true;
-    return true;
+  for (;;) {
+    incoming.fd = net::receiveFd(dispatch_fd_);
+    if (incoming.fd) {
+      incoming.request_waiting = true;
+      return true;
+    }
+    if (errno != EMFILE) break;
+    // The kernel closed it for want of an fd here; the next one may fit again.
+    log::error("a dispatched connection was closed: out of file descriptors (rlimit_files)");
   }
   try_dispatch_ = false;  // empty (or another worker was faster)
   return false;
