@@ -243,6 +243,14 @@ Status checkSlowlog(PoolConfig& p, const LoadOptions& options) {
                                 n, p.request_slowlog_timeout, p.request_terminate_timeout));
     }
   }
+  // fpmd's own; kept in milliseconds by the workers, so bounded to what that can hold.
+  constexpr int kMaxReadTimeout = 24 * 3600;
+  if (p.request_read_timeout < 0 || p.request_read_timeout > kMaxReadTimeout) {
+    return reject(at(p, "request_read_timeout"), log::Level::Error,
+                  fmt::format("[pool {}] 'request_read_timeout' ({}) must be between 0 and {} "
+                              "seconds (1d)",
+                              n, p.request_read_timeout, kMaxReadTimeout));
+  }
   // PHP-FPM stores "unset" as 0, so an explicit 0 means the default of 20.
   if (p.isSet("request_slowlog_trace_depth") && p.request_slowlog_trace_depth != 0) {
     if (p.slowlog.empty()) {

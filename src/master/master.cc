@@ -28,13 +28,16 @@ namespace {
 constexpr int64_t kTickMicros = 1000000;  // PHP-FPM's 1 s maintenance heartbeat
 
 // Whether the pools' workers run under more than one user (only root can switch).
+/// Whether the pools run under different credentials: a user or a group of their own
+/// (files readable by one group only are as private as files of one user).
 bool poolsDifferInUser(const std::vector<config::PoolConfig>& pools, bool running_as_root) {
-  const uid_t own = ::geteuid();
-  std::optional<uid_t> first;
+  const std::pair<uid_t, gid_t> own{::geteuid(), ::getegid()};
+  std::optional<std::pair<uid_t, gid_t>> first;
   for (const config::PoolConfig& pool : pools) {
-    const uid_t uid = running_as_root && pool.has_user ? pool.uid : own;
-    if (first && *first != uid) return true;
-    first = uid;
+    const auto ids =
+        running_as_root && pool.has_user ? std::pair<uid_t, gid_t>{pool.uid, pool.gid} : own;
+    if (first && *first != ids) return true;
+    first = ids;
   }
   return false;
 }

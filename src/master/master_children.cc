@@ -188,6 +188,7 @@ void Master::runChild(Pool& pool, int slot, UniqueFd stdout_fd, UniqueFd stderr_
   worker_options.status_path = pool.config.pm_status_path;
   worker_options.ping_path = pool.config.ping_path;
   worker_options.ping_response = pool.config.ping_response;
+  // At most a day (config::load checks it), so the milliseconds fit an int.
   worker_options.request_read_timeout_ms = pool.config.request_read_timeout * 1000;
   int code = worker::serve(source, worker_options);
   php::shutdown();

@@ -15,8 +15,8 @@ namespace fpmd::php {
 namespace {
 
 struct DisabledFunction {
-  zend_internal_function* function;
-  zif_handler handler;  // its own, put back after the request
+  std::string key;  // lower case, as the function table's keys
+  zend_function* function;
 };
 
 struct DisabledClass {
@@ -42,14 +42,14 @@ void forEachName(std::string_view list, Each each) {
   }
 }
 
-// A call to a function disabled for this request fails as a call to an unknown one does.
-// The function stays in the table: a script cached by opcache may have bound the call at
-// compile time (ZEND_INIT_FCALL), and the engine does not expect such a function to vanish
-// (php-fpm's worker crashes there).
-ZEND_NAMED_FUNCTION(callDisabledFunction) {
-  (void)return_value;
-  zend_throw_error(nullptr, "Call to undefined function %s()",
-                   ZSTR_VAL(execute_data->func->common.function_name));
+// This request's scripts are compiled for it alone: opcache's own switch, which PHP lets a
+// request turn off and puts back at its end.
+void withoutSharedCache() {
+  zend_string* name = zend_string_init(ZEND_STRL("opcache.enable"), 0);
+  zend_string* off = zend_string_init(ZEND_STRL("0"), 0);
+  (void)zend_alter_ini_entry_ex(name, off, ZEND_INI_SYSTEM, ZEND_INI_STAGE_ACTIVATE, true);
+  zend_string_release(off);
+  zend_string_release(name);
 }
 
 // What PHP's disabled classes do on `new`: warn, and hand back a bare object.
@@ -63,18 +63,23 @@ zend_object* newDisabledObject(zend_class_entry* entry) {
 }  // namespace
 
 void disableFunctionsForRequest(std::string_view list) {
+  withoutSharedCache();
+  HashTable* table = CG(function_table);
   forEachName(list, [&](const std::string& name) {
-    auto* function = static_cast<zend_function*>(
-        zend_hash_str_find_ptr(CG(function_table), name.data(), name.size()));
+    auto* function =
+        static_cast<zend_function*>(zend_hash_str_find_ptr(table, name.data(), name.size()));
     if (function == nullptr || function->type != ZEND_INTERNAL_FUNCTION) return;
-    zend_internal_function& internal = function->internal_function;
-    if (internal.handler == callDisabledFunction) return;  // listed twice
-    g_functions.push_back({&internal, internal.handler});
-    internal.handler = callDisabledFunction;
+    // Out of the table, not freed: the destructor is off for this one deletion.
+    dtor_func_t destructor = table->pDestructor;
+    table->pDestructor = nullptr;
+    zend_hash_str_del(table, name.data(), name.size());
+    table->pDestructor = destructor;
+    g_functions.push_back({name, function});
   });
 }
 
 void disableClassesForRequest(std::string_view list) {
+  withoutSharedCache();
   forEachName(list, [&](const std::string& name) {
     auto* entry = static_cast<zend_class_entry*>(
         zend_hash_str_find_ptr(CG(class_table), name.data(), name.size()));
@@ -96,8 +101,13 @@ void disableClassesForRequest(std::string_view list) {
 }
 
 void restoreRequestDisables() {
+  // Back in the table's built-in part: each request's executor start counts what is in
+  // the table then as built in (EG(persistent_functions_count)), so these are not
+  // discarded at the end of the next request as that request's own functions would be.
   for (const DisabledFunction& disabled : g_functions) {
-    disabled.function->handler = disabled.handler;
+    zend_string* key = zend_string_init(disabled.key.data(), disabled.key.size(), 1);
+    zend_hash_add_ptr(CG(function_table), key, disabled.function);
+    zend_string_release(key);
   }
   g_functions.clear();
   for (const auto& disabled : g_classes) {

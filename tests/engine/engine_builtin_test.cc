@@ -67,21 +67,29 @@ TEST(EngineBuiltin, PhpAdminValueParamLocks) {
 
 TEST(EngineBuiltin, DisabledByParamForThatRequestOnly) {
   const std::string enabled = "strrev:yes\nmethods:yes\nnew:ok 3\ncall:cba\n";
+  // First with nothing disabled, so that opcache has the script (and its direct call to
+  // strrev) cached: the disabled request must not run that copy.
   EXPECT_EQ(run("disabled.php").body, enabled);
   // Several rounds: what a request takes out must go back in the same way every time.
   for (int round = 0; round < 3; ++round) {
     Response off =
         run("disabled.php",
             {{"PHP_ADMIN_VALUE", "disable_functions=strrev\ndisable_classes=ArrayObject"}});
-    // function_exists() still finds a function disabled per request (see
-    // php/request_disables.h); calling it fails as for an unknown one.
     EXPECT_EQ(off.body,
-              "strrev:yes\nmethods:no\n"
+              "strrev:no\nmethods:no\n"
               "new:ArrayObject() has been disabled for security reasons\n"
               "call:Call to undefined function strrev()\n")
         << round;
     EXPECT_EQ(run("disabled.php").body, enabled) << round;
   }
+}
+
+TEST(EngineBuiltin, AClassLinkedWhileItsParentIsDisabledIsNotCachedForOthers) {
+  const std::string whole = "count:2\ncountable:yes\n";
+  EXPECT_EQ(run("subclass.php", {{"PHP_ADMIN_VALUE", "disable_classes=ArrayObject"}}).body,
+            "count:none\ncountable:no\n");
+  EXPECT_EQ(run("subclass.php").body, whole);
+  EXPECT_EQ(run("subclass.php").body, whole);
 }
 
 TEST(EngineBuiltin, SequentialRequestsShareNothing) {

@@ -86,7 +86,11 @@ def test_full_disk_under_error_log(fpmd_bin, docroot):
 
 
 def test_full_disk_under_slowlog(fpmd_bin, docroot):
-    (docroot / "slow.php").write_text("<?php usleep(2500000); echo 'slow';")
+    # Slow until the test lets it go: both workers are traced however loaded the host is.
+    (docroot / "slow.php").write_text(
+        "<?php $end = hrtime(true) + 15000000000;"
+        " while (!file_exists(__DIR__ . '/release') && hrtime(true) < $end) usleep(10000);"
+        " echo 'slow';")
     pool = {"pm.max_children": "2", "slowlog": "/dev/full", "request_slowlog_timeout": "1s"}
     with FpmProcess(fpmd_bin, pool=pool) as fpm:
         workers = fpm.wait_for_children(2)
@@ -98,6 +102,7 @@ def test_full_disk_under_slowlog(fpmd_bin, docroot):
             client.start()
         for pid in workers:  # both slow requests are traced, and neither trace is kept
             fpm.wait_for_log(rf"finished trace of {pid}", timeout=15)
+        (docroot / "release").write_text("")
         for client in clients:
             client.join(20)
         assert answers == [b"slow", b"slow"]

@@ -43,7 +43,7 @@ TEST(FdPassing, AnFdThatCannotBeInstalledIsReportedAsEmfile) {
   rlimit low{64, saved.rlim_max};
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
   for (;;) {
-    int fd = ::dup(0);
+    int fd = ::dup(left.get());
     if (fd < 0) break;
     filler.emplace_back(fd);
   }
