@@ -36,12 +36,18 @@ std::string_view Params::get(std::string_view name) const {
 
 const char* stageName(Stage stage) {
   switch (stage) {
-    case Stage::Idle: return "Idle";
-    case Stage::ReadingHeaders: return "Reading headers";
-    case Stage::GettingRequestInfo: return "Getting request information";
-    case Stage::Running: return "Running";
-    case Stage::Finishing: return "Finishing";
-    case Stage::Ending: return "Ending";
+    case Stage::Idle:
+      return "Idle";
+    case Stage::ReadingHeaders:
+      return "Reading headers";
+    case Stage::GettingRequestInfo:
+      return "Getting request information";
+    case Stage::Running:
+      return "Running";
+    case Stage::Finishing:
+      return "Finishing";
+    case Stage::Ending:
+      return "Ending";
   }
   return "Unknown";
 }
