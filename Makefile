@@ -6,7 +6,7 @@ CMAKE_FLAGS ?=
 PYTEST = FPMD_BIN=$(abspath $(BUILD_DIR)/fpmd) $(PYTHON) -m pytest -q -p no:cacheprovider
 
 .PHONY: all deps build run test unit integration e2e peer fuzz fuzz-long sanitize bench \
-        bench-quick format clean
+        bench-quick format format-check clean
 
 all: build
 
@@ -56,6 +56,9 @@ bench-quick: build
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+format-check: deps
+	scripts/check-format.sh
 
 clean:
 	rm -rf $(BUILD_DIR) build-fuzz build-asan

@@ -12,15 +12,12 @@ struct OptionSpec {
 };
 
 constexpr OptionSpec kOptions[] = {
-    {'c', "php-ini", true},     {'n', "no-php-ini", false},
-    {'d', "define", true},      {'e', "profile-info", false},
-    {'h', "help", false},       {'i', "info", false},
-    {'m', "modules", false},    {'v', "version", false},
-    {'y', "fpm-config", true},  {'p', "prefix", true},
-    {'g', "pid", true},         {'R', "allow-to-run-as-root", false},
-    {'D', "daemonize", false},  {'F', "nodaemonize", false},
-    {'O', "force-stderr", false}, {'t', "test", false},
-    {'?', "usage", false},
+    {'c', "php-ini", true},       {'n', "no-php-ini", false},  {'d', "define", true},
+    {'e', "profile-info", false}, {'h', "help", false},        {'i', "info", false},
+    {'m', "modules", false},      {'v', "version", false},     {'y', "fpm-config", true},
+    {'p', "prefix", true},        {'g', "pid", true},          {'R', "allow-to-run-as-root", false},
+    {'D', "daemonize", false},    {'F', "nodaemonize", false}, {'O', "force-stderr", false},
+    {'t', "test", false},         {'?', "usage", false},
 };
 
 const OptionSpec* findShort(char c) {
@@ -39,27 +36,60 @@ const OptionSpec* findLong(const std::string& name) {
 
 void apply(CommandLine& cl, char option, const std::string& value) {
   switch (option) {
-    case 'c': cl.php_ini = value; break;
-    case 'n': cl.no_php_ini = true; break;
-    case 'd': cl.defines.push_back(value); break;
-    case 'e': cl.profile_info = true; break;
-    case 'h': if (cl.action == CommandLine::Action::Run) cl.action = CommandLine::Action::Help; break;
-    case '?': cl.action = CommandLine::Action::Usage; break;
-    case 'i': cl.action = CommandLine::Action::Info; break;
-    case 'm': cl.action = CommandLine::Action::Modules; break;
-    case 'v': cl.action = CommandLine::Action::Version; break;
-    case 'y': cl.fpm_config = value; break;
-    case 'p': cl.prefix = value; break;
-    case 'g': cl.pid_file = value; break;
-    case 'R': cl.allow_root = true; break;
-    case 'D': cl.daemonize = true; break;
-    case 'F': cl.daemonize = false; break;
-    case 'O': cl.force_stderr = true; break;
+    case 'c':
+      cl.php_ini = value;
+      break;
+    case 'n':
+      cl.no_php_ini = true;
+      break;
+    case 'd':
+      cl.defines.push_back(value);
+      break;
+    case 'e':
+      cl.profile_info = true;
+      break;
+    case 'h':
+      if (cl.action == CommandLine::Action::Run) cl.action = CommandLine::Action::Help;
+      break;
+    case '?':
+      cl.action = CommandLine::Action::Usage;
+      break;
+    case 'i':
+      cl.action = CommandLine::Action::Info;
+      break;
+    case 'm':
+      cl.action = CommandLine::Action::Modules;
+      break;
+    case 'v':
+      cl.action = CommandLine::Action::Version;
+      break;
+    case 'y':
+      cl.fpm_config = value;
+      break;
+    case 'p':
+      cl.prefix = value;
+      break;
+    case 'g':
+      cl.pid_file = value;
+      break;
+    case 'R':
+      cl.allow_root = true;
+      break;
+    case 'D':
+      cl.daemonize = true;
+      break;
+    case 'F':
+      cl.daemonize = false;
+      break;
+    case 'O':
+      cl.force_stderr = true;
+      break;
     case 't':
       cl.test_level++;
       if (cl.action == CommandLine::Action::Run) cl.action = CommandLine::Action::Test;
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -106,7 +136,8 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
       }
       std::string value = arg.substr(j + 1);
       if (value.empty()) {
-        if (i + 1 >= args.size()) return usage(cl, fmt::format("option '-{}' needs a value", arg[j]));
+        if (i + 1 >= args.size())
+          return usage(cl, fmt::format("option '-{}' needs a value", arg[j]));
         value = args[++i];
       }
       apply(cl, spec->short_name, value);

@@ -11,18 +11,18 @@ namespace fpmd::app {
 struct CommandLine {
   enum class Action { Run, Help, Usage, Version, Modules, Info, Test };
   Action action = Action::Run;
-  int test_level = 0;  // -t: 1, -tt: 2
-  std::string php_ini;  // -c
-  bool no_php_ini = false;  // -n
+  int test_level = 0;                // -t: 1, -tt: 2
+  std::string php_ini;               // -c
+  bool no_php_ini = false;           // -n
   std::vector<std::string> defines;  // -d
-  bool profile_info = false;  // -e
-  std::string fpm_config;  // -y
-  std::string prefix;  // -p
-  std::string pid_file;  // -g
-  bool allow_root = false;  // -R
-  std::optional<bool> daemonize;  // -D true, -F false
-  bool force_stderr = false;  // -O
-  std::string error;  // why parsing failed (Action::Usage)
+  bool profile_info = false;         // -e
+  std::string fpm_config;            // -y
+  std::string prefix;                // -p
+  std::string pid_file;              // -g
+  bool allow_root = false;           // -R
+  std::optional<bool> daemonize;     // -D true, -F false
+  bool force_stderr = false;         // -O
+  std::string error;                 // why parsing failed (Action::Usage)
 };
 
 /// Parses argv. Unknown options and extra arguments give Action::Usage (exit 64).

@@ -151,9 +151,9 @@ ZEND_END_ARG_INFO()
 
 const zend_function_entry kFunctions[] = {
     ZEND_FE(fastcgi_finish_request, arginfo_fastcgi_finish_request)
-        ZEND_FE(apache_request_headers, arginfo_apache_request_headers) ZEND_FALIAS(
-            getallheaders, apache_request_headers, arginfo_apache_request_headers)
-            ZEND_FE(fpm_get_status, arginfo_fpm_get_status) ZEND_FE_END};
+        ZEND_FE(apache_request_headers, arginfo_apache_request_headers)
+            ZEND_FALIAS(getallheaders, apache_request_headers, arginfo_apache_request_headers)
+                ZEND_FE(fpm_get_status, arginfo_fpm_get_status) ZEND_FE_END};
 
 zend_module_entry makeModuleEntry() {
   zend_module_entry entry = {STANDARD_MODULE_HEADER,

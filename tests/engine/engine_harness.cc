@@ -109,7 +109,8 @@ class PhpEnvironment : public ::testing::Environment {
     // PHP loads zend extensions with RTLD_DEEPBIND, which AddressSanitizer refuses: the
     // sanitizer build (scripts/sanitize.sh) runs these tests without opcache.
     if (std::getenv("FPMD_ENGINE_NO_OPCACHE") == nullptr) {
-      options.defines.insert(options.defines.begin(), {"zend_extension=opcache", "opcache.enable=1"});
+      options.defines.insert(options.defines.begin(),
+                             {"zend_extension=opcache", "opcache.enable=1"});
     }
     ASSERT_TRUE(startup(options));
     PoolPhpSettings pool;

@@ -26,8 +26,8 @@ TEST(CommandLine, ForegroundRunWithEverything) {
 }
 
 TEST(CommandLine, LongOptions) {
-  auto cl = parse({"--fpm-config=/a.conf", "--nodaemonize", "--allow-to-run-as-root",
-                   "--php-ini", "/b.ini"});
+  auto cl = parse(
+      {"--fpm-config=/a.conf", "--nodaemonize", "--allow-to-run-as-root", "--php-ini", "/b.ini"});
   EXPECT_EQ(cl.fpm_config, "/a.conf");
   EXPECT_EQ(cl.daemonize, false);
   EXPECT_TRUE(cl.allow_root);

@@ -19,7 +19,8 @@ inline std::string phpFpmPart(const std::string& rendered) {
       // XML
       std::regex(R"re(<(request-duration-p(50|95|99)|memory-[rp]ss)>\d+</[a-z0-9-]+>\n?)re"),
       // HTML: the pool's rows, the process table's header cells and each row's last cells
-      std::regex(R"re(<tr><th>(request duration p(50|95|99)|memory [rp]ss)</th><td>\d+</td></tr>\n)re"),
+      std::regex(
+          R"re(<tr><th>(request duration p(50|95|99)|memory [rp]ss)</th><td>\d+</td></tr>\n)re"),
       std::regex(R"re(<th>memory [rp]ss</th>)re"),
       std::regex(R"re((<td>\d+</td>){2}</tr>)re"),
       // OpenMetrics: fpmd's families all come after PHP-FPM's, before "# EOF"
