@@ -1,32 +1,47 @@
 #include "cgi/request.h"
 
+#include <algorithm>
 #include <cstddef>
 
 namespace fpmd::cgi {
 
 void Params::set(std::string name, std::string value) {
-  if (auto it = index_.find(name); it != index_.end()) {
-    entries_[it->second].second = std::move(value);
+  if (size_t at = position(name); at != kAbsent) {
+    entries_[at].second = std::move(value);
     return;
   }
-  index_.emplace(name, entries_.size());
   entries_.emplace_back(std::move(name), std::move(value));
+  if (!index_.empty()) {
+    index_.emplace(entries_.back().first, entries_.size() - 1);
+  } else if (entries_.size() > kIndexFrom) {
+    buildIndex();
+  }
 }
 
 void Params::erase(std::string_view name) {
-  auto it = index_.find(name);
-  if (it == index_.end()) return;
-  const size_t at = it->second;
-  index_.erase(it);
-  entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(at));
-  for (auto& [_, position] : index_) {
-    if (position > at) --position;
-  }
+  std::erase_if(entries_, [&](const Entry& e) { return e.first == name; });
+  if (!index_.empty()) buildIndex();
 }
 
 const std::string* Params::find(std::string_view name) const {
+  size_t at = position(name);
+  return at == kAbsent ? nullptr : &entries_[at].second;
+}
+
+size_t Params::position(std::string_view name) const {
+  if (index_.empty()) {
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i].first == name) return i;
+    }
+    return kAbsent;
+  }
   auto it = index_.find(name);
-  return it == index_.end() ? nullptr : &entries_[it->second].second;
+  return it == index_.end() ? kAbsent : it->second;
+}
+
+void Params::buildIndex() {
+  index_.clear();
+  for (size_t i = 0; i < entries_.size(); ++i) index_.emplace(entries_[i].first, i);
 }
 
 std::string_view Params::get(std::string_view name) const {
