@@ -49,9 +49,11 @@ test: build
 	JOBS=$(JOBS) scripts/fuzz.sh
 
 bench: build
+	@scripts/deps.sh bench
 	bench/run.sh full $(BUILD_DIR)
 
 bench-quick: build
+	@scripts/deps.sh bench
 	bench/run.sh quick $(BUILD_DIR)
 
 format:

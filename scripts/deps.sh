@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what fpmd needs to build, test and run, from Debian's packages only.
 # Does nothing (and needs no network) when everything is already there.
+# `scripts/deps.sh bench` adds what `make bench` needs; `scripts/deps.sh lint` the linters.
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,13 @@ packages=(
   chromium python3-pil
   faketime
 )
+for group in "$@"; do
+  case "$group" in
+    bench) packages+=(wrk gnuplot-nox) ;;
+    lint) packages+=(eslint) ;;
+    *) echo "fpmd: scripts/deps.sh: unknown group '$group' (bench, lint)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for pkg in "${packages[@]}"; do
