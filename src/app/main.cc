@@ -11,12 +11,12 @@
 
 #include "app/cli.h"
 #include "app/daemon.h"
-#include "app/status_cli.h"
 #include "config/config.h"
 #include "log/log.h"
-#include "log/process_title.h"
 #include "master/master.h"
+#include "os/process_title.h"
 #include "php/engine.h"
+#include "top/client.h"
 
 namespace {
 
@@ -67,9 +67,9 @@ fpmd::php::EngineOptions engineOptions(const CommandLine& cl) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
-  fpmd::log::initProcessTitle(argc, argv);
+  fpmd::os::initProcessTitle(argc, argv);
   const std::string program = programName(args[0]);
-  if (fpmd::app::isStatusCommand(args)) return fpmd::app::runStatusCommand(args, program);
+  if (fpmd::top::isStatusCommand(args)) return fpmd::top::runStatusCommand(args, program);
   CommandLine cl = fpmd::app::parseCommandLine(args);
 
   switch (cl.action) {

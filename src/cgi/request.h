@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "cgi/pool_status.h"
+#include "status/model.h"
 
 namespace fpmd::cgi {
 
@@ -106,7 +106,7 @@ struct Request {
   ResponseSink* sink = nullptr;
   RequestObserver* observer = nullptr;
   /// For fpm_get_status(); nullptr outside a pool.
-  const StatusSource* status = nullptr;
+  const status::StatusSource* status = nullptr;
 };
 
 }  // namespace fpmd::cgi

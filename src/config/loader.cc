@@ -31,7 +31,7 @@ Loader::Loader(Config& config, const LoadOptions& options, bool follow_includes)
     const char* v = std::getenv(name.c_str());
     return v ? std::optional<std::string>(v) : std::nullopt;
   };
-  scan_options_.constant = options.constant ? options.constant : builtinConstant;
+  scan_options_.constant = options.constant ? options.constant : ini::builtinConstant;
 }
 
 PoolConfig* Loader::pool() {
@@ -132,7 +132,7 @@ Status Loader::loadLines(std::string_view text, const std::string& filename) {
     // PHP-FPM (through a C string) silently drops what follows a NUL byte; a value cut that
     // way is not what the file says, so it is refused.
     line_has_nul_ = line.find('\0') != std::string_view::npos;
-    std::optional<std::string> syntax = parseIniLine(with_newline, scan_options_, *this);
+    std::optional<std::string> syntax = ini::parseIniLine(with_newline, scan_options_, *this);
     filename_ = filename;
     if (!syntax && line_has_nul_ && !error_) fail("the line contains a NUL byte");
     line_has_nul_ = false;

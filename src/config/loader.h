@@ -10,11 +10,11 @@
 
 #include "common/result.h"
 #include "config/config.h"
-#include "config/ini_scanner.h"
+#include "config/ini/scanner.h"
 
 namespace fpmd::config {
 
-class Loader : private IniHandler {
+class Loader : private ini::IniHandler {
  public:
   /// `follow_includes` = false ignores include= lines (the fuzzer must not read files).
   Loader(Config& config, const LoadOptions& options, bool follow_includes = true);
@@ -41,7 +41,7 @@ class Loader : private IniHandler {
 
   Config& config_;
   const LoadOptions& options_;
-  IniScanOptions scan_options_;
+  ini::IniScanOptions scan_options_;
   bool follow_includes_;
   int current_pool_ = -1;  // -1: [global]
   /// Lower-cased pool name -> index in config_.pools: a file of N sections costs N

@@ -1,5 +1,5 @@
 #include "master/master.h"
-#include "master/process_state.h"
+#include "os/process_state.h"
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -15,10 +15,10 @@
 
 #include "common/fd_flags.h"
 #include "log/log.h"
-#include "log/process_title.h"
-#include "master/exit_status.h"
 #include "net/fd_passing.h"
 #include "net/listener.h"
+#include "os/exit_status.h"
+#include "os/process_title.h"
 #include "php/engine.h"
 #include "scoreboard/scoreboard.h"
 
@@ -65,8 +65,8 @@ Master::Master(config::Config config, MasterOptions options)
       emergency_(config_.global.emergency_restart_threshold,
                  config_.global.emergency_restart_interval) {}
 
-ProcessCounts Master::processCounts() const {
-  ProcessCounts counts;
+os::ProcessCounts Master::processCounts() const {
+  os::ProcessCounts counts;
   for (const auto& pool : pools_) {
     for (const auto& [pid, child] : pool->children) {
       if (pool->scoreboard->stage(child->slot) == cgi::Stage::Idle) {
@@ -122,7 +122,7 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
                                      pool_config.access_log, std::strerror(errno), errno));
       }
     }
-    pool->pm_settings = poolSettings(pool_config, usableCpus());
+    pool->pm_settings = pm::poolSettings(pool_config, os::usableCpus());
     if (!net::makeFdChannel(pool->handback_master, pool->handback_worker) ||
         !net::makeFdChannel(pool->dispatch_master, pool->dispatch_worker)) {
       return makeError(
@@ -146,21 +146,21 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
 
 void Master::onSignals() {
   while (int sig = signals_.next()) {
-    log::debug("received {}", signalName(sig));
+    log::debug("received {}", os::signalName(sig));
     switch (sig) {
       case SIGCHLD:
         reapChildren();
         break;
       case SIGTERM:
       case SIGINT:
-        if (state_ != MasterState::Terminating) log::notice("Terminating ...");
-        requestState(MasterState::Terminating);
+        if (state_ != pm::MasterState::Terminating) log::notice("Terminating ...");
+        requestState(pm::MasterState::Terminating);
         break;
       case SIGQUIT:
-        if (state_ != MasterState::Terminating && state_ != MasterState::Finishing) {
+        if (state_ != pm::MasterState::Terminating && state_ != pm::MasterState::Finishing) {
           log::notice("Finishing ...");
         }
-        requestState(MasterState::Finishing);
+        requestState(pm::MasterState::Finishing);
         break;
       case SIGUSR1:
         reopenLogs();
@@ -196,25 +196,25 @@ void Master::applyGlobalLimits() {
   }
 }
 
-void Master::requestState(MasterState requested) {
-  std::optional<MasterState> next = master::requestState(state_, requested);
+void Master::requestState(pm::MasterState requested) {
+  std::optional<pm::MasterState> next = pm::requestState(state_, requested);
   if (!next) return;
   state_ = *next;
-  log::debug("switching to '{}' state", stateName(state_));
+  log::debug("switching to '{}' state", pm::stateName(state_));
   // A reload carries kept-alive connections to the next master; a stop closes them.
-  if (state_ != MasterState::Reloading) closeHeldConnections();
+  if (state_ != pm::MasterState::Reloading) closeHeldConnections();
   escalation_step_ = 0;
   sendEscalation();
 }
 
 void Master::sendEscalation() {
-  auto step = escalation(state_, escalation_step_, config_.global.process_control_timeout);
+  auto step = pm::escalation(state_, escalation_step_, config_.global.process_control_timeout);
   escalation_pending_ = false;
   if (!step) return;
   for (auto& pool : pools_) {
     for (const auto& [pid, child] : pool->children) {
       log::debug("[pool {}] sending signal {} {} to child {}", pool->name(), step->signal,
-                 signalName(step->signal), pid);
+                 os::signalName(step->signal), pid);
       ::kill(pid, step->signal);
     }
   }
@@ -227,7 +227,7 @@ void Master::sendEscalation() {
 }
 
 void Master::reloadRequested() {
-  if (state_ != MasterState::Normal) return;
+  if (state_ != pm::MasterState::Normal) return;
   // Validate first (nginx's transactional cycle): a bad file must not stop a running
   // server. PHP-FPM re-executes blindly and dies on a bad config.
   log::Level saved = log::level();
@@ -238,7 +238,7 @@ void Master::reloadRequested() {
     return;
   }
   log::notice("Reloading in progress ...");
-  requestState(MasterState::Reloading);
+  requestState(pm::MasterState::Reloading);
 }
 
 void Master::reopenLogs() {
@@ -347,7 +347,7 @@ int Master::run() {
   applyGlobalLimits();
   writePidFile();
   log::notice("fpm is running, pid {}", ::getpid());
-  log::setProcessTitle(fmt::format("fpmd: master process ({})", options_.load.path));
+  os::setProcessTitle(fmt::format("fpmd: master process ({})", options_.load.path));
   loop_.add(signals_.fd(), EPOLLIN, [this](uint32_t) { onSignals(); });
   adoptKeptConnections();  // owned before any fork, so no worker inherits one
   startPools();
@@ -365,7 +365,7 @@ int Master::run() {
     int64_t deadline = next_tick_us_;
     if (escalation_pending_) deadline = std::min(deadline, next_escalation_us_);
     if (timeout_heartbeat > 0) deadline = std::min(deadline, next_timeout_check_us_);
-    if (state_ == MasterState::Normal) deadline = std::min(deadline, nextDeferredSpawnUs());
+    if (state_ == pm::MasterState::Normal) deadline = std::min(deadline, nextDeferredSpawnUs());
     if (systemd_.enabled() && systemd_.intervalMicros() > 0) {
       deadline = std::min(deadline, next_systemd_us_);
     }
@@ -378,7 +378,7 @@ int Master::run() {
       next_tick_us_ = now + kTickMicros;
     }
     if (escalation_pending_ && now >= next_escalation_us_) sendEscalation();
-    if (state_ == MasterState::Normal && now >= nextDeferredSpawnUs()) spawnDeferred(now);
+    if (state_ == pm::MasterState::Normal && now >= nextDeferredSpawnUs()) spawnDeferred(now);
     if (systemd_.enabled() && systemd_.intervalMicros() > 0 && now >= next_systemd_us_) {
       systemd_.heartbeat(processCounts(), now);
       next_systemd_us_ = now + systemd_.intervalMicros();
@@ -387,8 +387,8 @@ int Master::run() {
       checkRequestTimeouts();
       next_timeout_check_us_ = now + timeout_heartbeat;
     }
-    if (state_ != MasterState::Normal && childCount() == 0) {
-      if (state_ == MasterState::Reloading) execForReload();
+    if (state_ != pm::MasterState::Normal && childCount() == 0) {
+      if (state_ == pm::MasterState::Reloading) execForReload();
       running_ = false;
     }
   }

@@ -11,14 +11,14 @@
 #include <vector>
 
 #include "config/config.h"
-#include "master/emergency_restart.h"
-#include "master/event_loop.h"
+#include "master/pm/emergency_restart.h"
+#include "master/pm/process_ctl.h"
 #include "master/pool.h"
-#include "master/process_ctl.h"
-#include "master/signals.h"
-#include "master/status_server.h"
-#include "master/systemd_notify.h"
 #include "net/inherited_sockets.h"
+#include "os/event_loop.h"
+#include "os/signals.h"
+#include "os/systemd_notify.h"
+#include "status/server.h"
 
 namespace fpmd::master {
 
@@ -61,8 +61,8 @@ class Master {
   void onChildOutput(Pool& pool, pid_t pid, bool is_stderr);
   void maintenance();
   /// The process manager: what the pool looks like now, and carrying out a decision.
-  PoolView poolView(const Pool& pool, int64_t now_us) const;
-  void apply(Pool& pool, const PmDecision& decision, int64_t now_us);
+  pm::PoolView poolView(const Pool& pool, int64_t now_us) const;
+  void apply(Pool& pool, const pm::PmDecision& decision, int64_t now_us);
   /// An ondemand pool's socket became readable.
   void onConnectionsWaiting(Pool& pool);
   /// Keep-alive without pinning: connections workers gave back, held until the web
@@ -93,9 +93,9 @@ class Master {
   int64_t timeoutHeartbeatMicros() const;
   /// [global] rlimit_files, rlimit_core and process.priority, for the master itself.
   void applyGlobalLimits();
-  ProcessCounts processCounts() const;
+  os::ProcessCounts processCounts() const;
 
-  void requestState(MasterState requested);
+  void requestState(pm::MasterState requested);
   void sendEscalation();
   void reloadRequested();
   void reopenLogs();
@@ -107,8 +107,8 @@ class Master {
 
   config::Config config_;
   MasterOptions options_;
-  SignalChannel signals_;
-  EventLoop loop_;
+  os::SignalChannel signals_;
+  os::EventLoop loop_;
   std::vector<std::unique_ptr<Pool>> pools_;
   struct HeldConnection {
     UniqueFd fd;
@@ -119,19 +119,19 @@ class Master {
   std::vector<HeldConnection> pending_dispatch_;
   struct StatusEndpoint {
     std::string key;  // the address as FPM_SOCKETS names it, so a reload keeps the socket
-    std::unique_ptr<StatusServer> server;
+    std::unique_ptr<status::StatusServer> server;
   };
   std::vector<StatusEndpoint> status_endpoints_;
   /// Which workers sampleWorkerMemory() reads next, when there are too many for one tick.
   size_t memory_cursor_ = 0;
-  MasterState state_ = MasterState::Normal;
+  pm::MasterState state_ = pm::MasterState::Normal;
   int escalation_step_ = 0;
   int64_t next_escalation_us_ = 0;
   bool escalation_pending_ = false;
   int64_t next_tick_us_ = 0;
   int64_t next_timeout_check_us_ = 0;
-  SystemdNotifier systemd_{0};
-  EmergencyRestart emergency_{0, 0};
+  os::SystemdNotifier systemd_{0};
+  pm::EmergencyRestart emergency_{0, 0};
   int64_t next_systemd_us_ = 0;
   bool running_ = true;
   int exit_code_ = 0;

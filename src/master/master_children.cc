@@ -8,9 +8,9 @@
 
 #include "common/fd_flags.h"
 #include "log/log.h"
-#include "master/exit_status.h"
 #include "master/master.h"
-#include "master/recycle_jitter.h"
+#include "master/pm/recycle_jitter.h"
+#include "os/exit_status.h"
 #include "php/engine.h"
 #include "worker/connection_source.h"
 #include "worker/process_setup.h"
@@ -171,10 +171,10 @@ void Master::runChild(Pool& pool, int slot, UniqueFd stdout_fd, UniqueFd stderr_
   auto max_requests = static_cast<unsigned long>(pool.config.pm_max_requests);
   unsigned long jitter = pool.config.pm_max_requests_jitter >= 0
                              ? static_cast<unsigned long>(pool.config.pm_max_requests_jitter)
-                             : defaultMaxRequestsJitter(max_requests);
-  if (startup) jitter = firstLifeJitter(max_requests, jitter);
+                             : pm::defaultMaxRequestsJitter(max_requests);
+  if (startup) jitter = pm::firstLifeJitter(max_requests, jitter);
   worker_options.max_requests =
-      maxRequestsFor(max_requests, jitter, static_cast<uint64_t>(::getpid()));
+      pm::maxRequestsFor(max_requests, jitter, static_cast<uint64_t>(::getpid()));
   worker_options.server_values = {pool.config.pm_max_children, pool.config.pm_max_children};
   worker_options.handback_fd = pool.handback_worker.get();
   worker_options.listen_fd = listen_fd;
@@ -230,7 +230,7 @@ void Master::reapChildren() {
     }
     if (!found) {
       log::alert("oops, unknown child ({}) exited {}. Please open a bug report.", pid,
-                 describeExit(status));
+                 os::describeExit(status));
     }
   }
 }
@@ -268,22 +268,23 @@ void Master::buryChild(Pool& pool, pid_t pid, int status) {
         pool.name(), pid, lived_us / 1000000, static_cast<int>(lived_us % 1000000));
     return;
   }
-  log::Level level = exitedCleanly(status) ? log::Level::Notice : log::Level::Warning;
-  if (state_ != MasterState::Normal) level = log::Level::Debug;
+  log::Level level = os::exitedCleanly(status) ? log::Level::Notice : log::Level::Warning;
+  if (state_ != pm::MasterState::Normal) level = log::Level::Debug;
   log::log(level, "[pool {}] child {} exited {} after {}.{:06d} seconds from start", pool.name(),
-           pid, describeExit(status), lived_us / 1000000, static_cast<int>(lived_us % 1000000));
+           pid, os::describeExit(status), lived_us / 1000000, static_cast<int>(lived_us % 1000000));
 
-  if (state_ != MasterState::Normal) return;
+  if (state_ != pm::MasterState::Normal) return;
   if (WIFSIGNALED(status) && emergency_.onChildDeath(WTERMSIG(status), now)) {
     log::warning("{}", emergency_.message());
     log::notice("Reloading in progress ...");
-    requestState(MasterState::Reloading);
+    requestState(pm::MasterState::Reloading);
     return;
   }
   // A crash loop must not spin: the back-off delays the replacement.
-  BackoffVerdict verdict = pool.backoff.onExit(!exitedCleanly(status), lived_us, now);
+  pm::BackoffVerdict verdict = pool.backoff.onExit(!os::exitedCleanly(status), lived_us, now);
   if (verdict.log) {
-    log::warning("{}", backoffMessage(pool.name(), pid, describeExit(status), verdict.delay_us));
+    log::warning("{}",
+                 pm::backoffMessage(pool.name(), pid, os::describeExit(status), verdict.delay_us));
   }
   if (verdict.delay_us > 0 || !pool.backoff.maySpawn(now)) {
     pool.deferred_spawns++;

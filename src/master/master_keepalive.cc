@@ -42,7 +42,7 @@ void Master::hold(Pool& pool, UniqueFd fd) {
   }
   // Its next request has come (often already when a worker's hand-back is read).
   HeldConnection held{std::move(fd), &pool};
-  if (state_ != MasterState::Normal) {
+  if (state_ != pm::MasterState::Normal) {
     // A request waits on it but the workers are leaving: a reload carries it to the next
     // master; a stop closes it with everything else.
     pending_dispatch_.push_back(std::move(held));
@@ -58,9 +58,9 @@ void Master::hold(Pool& pool, UniqueFd fd) {
   // make sure one exists to take it (ondemand may have none).
   if (pool.config.pm != config::PoolConfig::Pm::Static) {
     int64_t now = scoreboard::nowMicros();
-    PoolView view = poolView(pool, now);
+    pm::PoolView view = poolView(pool, now);
     view.queued = std::max(view.queued, 0) + 1;
-    apply(pool, onDemand(pool.pm_settings, view, pool.pm_state), now);
+    apply(pool, pm::onDemand(pool.pm_settings, view, pool.pm_state), now);
   }
 }
 
@@ -80,7 +80,7 @@ void Master::onHeldReadable(int fd) {
 }
 
 void Master::dispatchPending() {
-  if (state_ != MasterState::Normal) return;
+  if (state_ != pm::MasterState::Normal) return;
   std::vector<HeldConnection> waiting = std::move(pending_dispatch_);
   pending_dispatch_.clear();
   for (auto& held : waiting) {

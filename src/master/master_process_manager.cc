@@ -7,8 +7,8 @@
 
 #include "log/log.h"
 #include "master/master.h"
-#include "master/process_state.h"
 #include "net/listen_queue.h"
+#include "os/process_state.h"
 
 namespace fpmd::master {
 
@@ -17,7 +17,7 @@ void Master::startPools() {
     Pool* handback_pool = pool.get();
     loop_.add(pool->handback_master.get(), EPOLLIN,
               [this, handback_pool](uint32_t) { onHandback(*handback_pool); });
-    for (int i = 0; i < initialChildren(pool->pm_settings); ++i) {
+    for (int i = 0; i < pm::initialChildren(pool->pm_settings); ++i) {
       if (!spawn(*pool, true)) break;
     }
     if (pool->config.pm == config::PoolConfig::Pm::Ondemand) {
@@ -30,12 +30,12 @@ void Master::startPools() {
   }
 }
 
-PoolView Master::poolView(const Pool& pool, int64_t now_us) const {
-  PoolView view;
+pm::PoolView Master::poolView(const Pool& pool, int64_t now_us) const {
+  pm::PoolView view;
   view.now_us = now_us;
   for (const auto& [pid, child] : pool.children) {
     scoreboard::Slot slot = pool.scoreboard->readSlot(child->slot);
-    WorkerView worker;
+    pm::WorkerView worker;
     worker.pid = pid;
     worker.idle = static_cast<cgi::Stage>(slot.stage) == cgi::Stage::Idle;
     worker.started_us = child->started_us;
@@ -48,14 +48,14 @@ PoolView Master::poolView(const Pool& pool, int64_t now_us) const {
   if (auto queue = net::listenQueue(pool.listener.get(), pool.address.isUnix())) {
     view.queued = static_cast<int>(queue->depth);
   }
-  view.sleeps = sleepsInKernel;
+  view.sleeps = os::sleepsInKernel;
   int process_max = config_.global.process_max;
   if (process_max > 0)
     view.process_max_room = std::max(0, process_max - static_cast<int>(childCount()));
   return view;
 }
 
-void Master::apply(Pool& pool, const PmDecision& decision, int64_t now_us) {
+void Master::apply(Pool& pool, const pm::PmDecision& decision, int64_t now_us) {
   for (const std::string& warning : decision.warnings) log::warning("{}", warning);
   if (decision.max_children_reached) {
     std::atomic_ref<uint64_t>(pool.scoreboard->header().max_children_reached).fetch_add(1);
@@ -77,9 +77,9 @@ void Master::apply(Pool& pool, const PmDecision& decision, int64_t now_us) {
 }
 
 void Master::onConnectionsWaiting(Pool& pool) {
-  if (state_ != MasterState::Normal) return;
+  if (state_ != pm::MasterState::Normal) return;
   int64_t now = scoreboard::nowMicros();
-  apply(pool, onDemand(pool.pm_settings, poolView(pool, now), pool.pm_state), now);
+  apply(pool, pm::onDemand(pool.pm_settings, poolView(pool, now), pool.pm_state), now);
 }
 
 void Master::spawnDeferred(int64_t now_us) {
@@ -93,7 +93,8 @@ void Master::spawnDeferred(int64_t now_us) {
     int64_t recheck = pool->pm_state.recheck_at_us;
     if (recheck != 0 && now_us >= recheck) {
       pool->pm_state.recheck_at_us = 0;
-      apply(*pool, onDemand(pool->pm_settings, poolView(*pool, now_us), pool->pm_state), now_us);
+      apply(*pool, pm::onDemand(pool->pm_settings, poolView(*pool, now_us), pool->pm_state),
+            now_us);
     }
   }
 }
@@ -126,16 +127,16 @@ void Master::maintenance() {
   sampleWorkerMemory();
   for (auto& endpoint : status_endpoints_) endpoint.server->sweep(scoreboard::nowMicros());
   if (!pending_dispatch_.empty()) dispatchPending();
-  if (state_ != MasterState::Normal) return;
+  if (state_ != pm::MasterState::Normal) return;
   int64_t now = scoreboard::nowMicros();
   spawnDeferred(now);
   for (auto& pool : pools_) {
     // Deferred replacements count as running, so the tick does not refill around the
     // back-off.
-    PoolView view = poolView(*pool, now);
+    pm::PoolView view = poolView(*pool, now);
     for (int i = 0; i < pool->deferred_spawns; ++i)
-      view.workers.push_back(WorkerView{0, false, now, now, false});
-    apply(*pool, onTick(pool->pm_settings, view, pool->pm_state), now);
+      view.workers.push_back(pm::WorkerView{0, false, now, now, false});
+    apply(*pool, pm::onTick(pool->pm_settings, view, pool->pm_state), now);
   }
 }
 

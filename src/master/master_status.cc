@@ -8,14 +8,14 @@
 
 #include <fmt/format.h>
 
-#include "common/clock.h"
 #include "common/fd_flags.h"
 #include "log/log.h"
 #include "master/master.h"
-#include "master/process_memory.h"
 #include "net/listener.h"
-#include "scoreboard/pool_status.h"
-#include "worker/status_page.h"
+#include "os/clock.h"
+#include "os/process_memory.h"
+#include "status/from_scoreboard.h"
+#include "status/page.h"
 
 namespace fpmd::master {
 namespace {
@@ -51,7 +51,7 @@ Status Master::openStatusListeners(net::InheritedSockets& inherited) {
           fmt::format("[pool {}] fcntl(O_NONBLOCK) failed: {}", config.name, std::strerror(errno)));
     }
     const Pool* served = pool.get();
-    auto server = std::make_unique<StatusServer>(
+    auto server = std::make_unique<status::StatusServer>(
         loop_, std::move(listener), pool->allowed,
         [this, served](const cgi::Params& params) { return answerStatusRequest(*served, params); },
         fmt::format("[pool {}] ", config.name));
@@ -62,7 +62,7 @@ Status Master::openStatusListeners(net::InheritedSockets& inherited) {
 
 std::string Master::answerStatusRequest(const Pool& pool, const cgi::Params& params) const {
   php::ResponseDefaults defaults = php::responseDefaults();
-  worker::AnswerOptions options;
+  status::AnswerOptions options;
   options.head_only = params.get("REQUEST_METHOD") == "HEAD";
   options.powered_by = defaults.powered_by;
   options.default_charset = defaults.default_charset;
@@ -71,29 +71,29 @@ std::string Master::answerStatusRequest(const Pool& pool, const cgi::Params& par
   std::string_view script = params.get("SCRIPT_NAME");
   const config::PoolConfig& config = pool.config;
   if (!config.ping_path.empty() && script == config.ping_path) {
-    return worker::toCgiResponse(worker::renderPing(config.ping_response, options));
+    return status::toCgiResponse(status::renderPing(config.ping_response, options));
   }
   if (script != config.pm_status_path) {
     // PHP-FPM's hidden status pool would run the script; this socket only has the pages.
-    worker::HttpAnswer missing;
+    status::HttpAnswer missing;
     missing.status = 404;
     missing.headers.emplace_back("Content-type", "text/plain;charset=UTF-8");
     missing.body = fmt::format("No status page at {} (pm.status_path is {}).\n", script,
                                config.pm_status_path);
-    return worker::toCgiResponse(missing);
+    return status::toCgiResponse(missing);
   }
   int64_t now = scoreboard::nowMicros();
-  int64_t wall_now = wallMicros();
-  worker::StatusQuery query = worker::parseStatusQuery(params.get("QUERY_STRING"));
+  int64_t wall_now = os::wallMicros();
+  status::StatusQuery query = status::parseStatusQuery(params.get("QUERY_STRING"));
   if (query.all) {
-    std::vector<cgi::PoolStatus> all;
+    std::vector<status::PoolStatus> all;
     for (const auto& each : pools_) {
-      all.push_back(scoreboard::makePoolStatus(each->scoreboard->snapshot(), now, wall_now));
+      all.push_back(status::makePoolStatus(each->scoreboard->snapshot(), now, wall_now));
     }
-    return worker::toCgiResponse(worker::renderStatusAll(all, query, options));
+    return status::toCgiResponse(status::renderStatusAll(all, query, options));
   }
-  cgi::PoolStatus status = scoreboard::makePoolStatus(pool.scoreboard->snapshot(), now, wall_now);
-  return worker::toCgiResponse(worker::renderStatus(status, query, options));
+  status::PoolStatus status = status::makePoolStatus(pool.scoreboard->snapshot(), now, wall_now);
+  return status::toCgiResponse(status::renderStatus(status, query, options));
 }
 
 void Master::sampleWorkerMemory() {
@@ -105,7 +105,7 @@ void Master::sampleWorkerMemory() {
   size_t count = std::min(children.size(), kMemorySamplesPerTick);
   for (size_t i = 0; i < count; ++i) {
     auto [pool, child] = children[(memory_cursor_ + i) % children.size()];
-    if (auto memory = readProcessMemory(child->pid)) {
+    if (auto memory = os::readProcessMemory(child->pid)) {
       pool->scoreboard->setMemory(child->slot, memory->rss, memory->pss);
     }
   }

@@ -10,14 +10,14 @@
 
 #include "common/unique_fd.h"
 #include "config/config.h"
-#include "master/pm_policy.h"
-#include "master/spawn_backoff.h"
+#include "log/access_log.h"
+#include "master/pm/pm_policy.h"
+#include "master/pm/spawn_backoff.h"
 #include "master/worker_output.h"
 #include "net/allowed_clients.h"
 #include "net/listen_address.h"
 #include "php/engine.h"
 #include "scoreboard/scoreboard.h"
-#include "worker/access_log.h"
 
 namespace fpmd::master {
 
@@ -58,10 +58,10 @@ struct Pool {
   UniqueFd access_log;
   /// The slowlog refused an entry (a full disk): said once, until one is written again.
   bool slowlog_failing = false;
-  std::optional<worker::AccessFormat> access_format;
-  PoolSettings pm_settings;
-  PmState pm_state;
-  SpawnBackoff backoff;
+  std::optional<log::AccessFormat> access_format;
+  pm::PoolSettings pm_settings;
+  pm::PmState pm_state;
+  pm::SpawnBackoff backoff;
 
   const std::string& name() const { return config.name; }
 };

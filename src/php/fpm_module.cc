@@ -77,7 +77,7 @@ PHP_FUNCTION(fpm_get_status) {
   ZEND_PARSE_PARAMETERS_NONE();
   ActiveRequest* active = activeRequest();
   if (!active || !active->request->status) RETURN_FALSE;
-  std::optional<cgi::PoolStatus> status = active->request->status->poolStatus();
+  std::optional<status::PoolStatus> status = active->request->status->poolStatus();
   if (!status) RETURN_FALSE;
 
   auto addString = [](zval* array, const char* key, const std::string& value) {
@@ -104,7 +104,7 @@ PHP_FUNCTION(fpm_get_status) {
 
   zval procs;
   array_init(&procs);
-  for (const cgi::ProcessStatus& proc : status->procs) {
+  for (const status::ProcessStatus& proc : status->procs) {
     zval entry;
     array_init(&entry);
     addLong(&entry, "pid", proc.pid);

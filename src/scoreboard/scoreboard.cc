@@ -1,7 +1,6 @@
 #include "scoreboard/scoreboard.h"
 
-#include "common/clock.h"
-
+#include <sched.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -11,6 +10,7 @@
 #include <new>
 #include <stdexcept>
 
+#include "os/clock.h"
 #include "scoreboard/shared_atomic.h"
 
 namespace fpmd::scoreboard {
@@ -26,7 +26,7 @@ void copyText(char (&dest)[N], std::string_view text) {
 }  // namespace
 
 int64_t nowMicros() {
-  return monotonicMicros();
+  return os::monotonicMicros();
 }
 
 Scoreboard::Scoreboard(size_t slot_count, std::string_view pool, uint8_t pm)
@@ -140,14 +140,28 @@ void Scoreboard::endRequest(int index, int64_t now_us, uint64_t memory_peak, uin
 Slot Scoreboard::readSlot(int index) const {
   Slot copy;
   Slot& live = const_cast<Slot&>(slot(index));
-  // Retry while a writer is mid-update; a worker that died mid-write leaves seq odd
-  // forever, so give up after a few tries and take what is there.
-  for (int attempt = 0; attempt < 100; ++attempt) {
+  // Retry while a writer is mid-update. A writer that keeps moving seq is alive and will
+  // finish: keep trying (a worker rewrites its slot once or twice per request, so this
+  // ends at once in practice). An odd seq that stays still is a writer descheduled
+  // mid-write, or one that died there: yield so it can finish, and after kStillMicros
+  // (far longer than a scheduler lets a runnable thread wait) take what is there.
+  constexpr int kMaxAttempts = 100000;
+  constexpr int64_t kStillMicros = 50000;
+  int64_t still_since = 0;
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     uint32_t before = atomic(live.seq).load();
     std::memcpy(&copy, &live, sizeof(Slot));
     std::atomic_thread_fence(std::memory_order_acquire);
     uint32_t after = atomic(live.seq).load();
-    if (before == after && (before & 1U) == 0) break;
+    if (before != after) {
+      still_since = 0;
+      continue;
+    }
+    if ((before & 1U) == 0) break;
+    int64_t now = nowMicros();
+    if (still_since == 0) still_since = now;
+    if (now - still_since >= kStillMicros) break;
+    sched_yield();
   }
   // The slot is shared memory a worker writes: whatever it left there (a torn write, code
   // that scribbled on it), readers get strings that end inside their arrays.

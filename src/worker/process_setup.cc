@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "log/process_title.h"
+#include "os/process_title.h"
 
 namespace fpmd::worker {
 namespace {
@@ -32,7 +32,7 @@ void applyEnvironment(const config::PoolConfig& pool) {
 }
 
 Status setupWorkerProcess(const config::PoolConfig& pool, bool running_as_root) {
-  log::setProcessTitle(fmt::format("fpmd: pool {}", pool.name));
+  os::setProcessTitle(fmt::format("fpmd: pool {}", pool.name));
   if (pool.rlimit_files) {
     rlimit limit{static_cast<rlim_t>(*pool.rlimit_files), static_cast<rlim_t>(*pool.rlimit_files)};
     if (::setrlimit(RLIMIT_NOFILE, &limit) < 0) {

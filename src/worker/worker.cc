@@ -19,8 +19,8 @@
 #include "log/log.h"
 #include "net/fd_passing.h"
 #include "php/engine.h"
-#include "scoreboard/pool_status.h"
-#include "worker/status_page.h"
+#include "status/from_scoreboard.h"
+#include "status/page.h"
 #include "worker/stop_flag.h"
 
 namespace fpmd::worker {
@@ -84,7 +84,7 @@ std::string clientAddress(int fd) {
 void logAccess(const WorkerOptions& options, const cgi::Params& params,
                const php::RequestOutcome& outcome, const RequestClock& clock,
                const std::string& user, int connection_fd) {
-  AccessRecord record;
+  log::AccessRecord record;
   record.params = &params;
   record.response_headers = outcome.response_headers;
   record.client_ip = clientAddress(connection_fd);
@@ -95,7 +95,7 @@ void logAccess(const WorkerOptions& options, const cgi::Params& params,
   record.auth_user = user;
   record.content_length = std::atol(std::string(params.get("CONTENT_LENGTH")).c_str());
   record.status = outcome.status;
-  if (suppressed(options.access_suppress_path, record)) return;
+  if (log::suppressed(options.access_suppress_path, record)) return;
   record.pool = options.pool_name;
   record.pid = ::getpid();
   record.parent_pid = ::getppid();
@@ -112,8 +112,8 @@ void logAccess(const WorkerOptions& options, const cgi::Params& params,
                                                  (clock.cpu.tms_stime + clock.cpu.tms_cstime));
   record.clock_ticks = ::sysconf(_SC_CLK_TCK);
   record.memory_peak = outcome.memory_peak;
-  AccessLine line = formatAccessLine(*options.access_format, record);
-  if (line.truncated) log::notice("{}", kAccessLogTruncatedNotice);
+  log::AccessLine line = formatAccessLine(*options.access_format, record);
+  if (line.truncated) log::notice("{}", log::kAccessLogTruncatedNotice);
   if (line.text.empty()) return;
   // A full disk must not cost requests, nor a log line per request: say it once, and
   // once more when lines are written again.
@@ -161,28 +161,28 @@ void closeGracefully(int fd) {
 /// pm.status_path and ping.path: PHP-FPM matches SCRIPT_NAME exactly, ping first, and
 /// answers from the worker that took the request.
 bool answerBuiltinPage(const WorkerOptions& options, cgi::Request& request,
-                       const scoreboard::ScoreboardStatusSource* status_source) {
+                       const status::ScoreboardStatusSource* status_source) {
   std::string_view script_name = request.params.get("SCRIPT_NAME");
   bool ping = !options.ping_path.empty() && script_name == options.ping_path;
   bool status = !ping && !options.status_path.empty() && script_name == options.status_path;
   if (!ping && !status) return false;
   if (request.observer != nullptr) request.observer->onStage(cgi::Stage::Running);
   php::ResponseDefaults defaults = php::responseDefaults();
-  AnswerOptions answer_options;
+  status::AnswerOptions answer_options;
   answer_options.head_only = request.params.get("REQUEST_METHOD") == "HEAD";
   answer_options.powered_by = defaults.powered_by;
   answer_options.default_charset = defaults.default_charset;
   answer_options.default_mimetype = defaults.default_mimetype;
-  HttpAnswer answer;
+  status::HttpAnswer answer;
   if (ping) {
-    answer = renderPing(options.ping_response, answer_options);
+    answer = status::renderPing(options.ping_response, answer_options);
   } else if (auto pool = status_source ? status_source->poolStatus() : std::nullopt) {
-    answer =
-        renderStatus(*pool, parseStatusQuery(request.params.get("QUERY_STRING")), answer_options);
+    answer = renderStatus(*pool, status::parseStatusQuery(request.params.get("QUERY_STRING")),
+                          answer_options);
   } else {
-    answer = renderStatusError(answer_options);
+    answer = status::renderStatusError(answer_options);
   }
-  request.sink->writeOut(toCgiResponse(answer));
+  request.sink->writeOut(status::toCgiResponse(answer));
   request.sink->finish();
   if (request.observer != nullptr) request.observer->onStage(cgi::Stage::Finishing);
   return true;
@@ -339,9 +339,8 @@ class RequestWait : public fastcgi::Connection::IdleWait {
 int serve(ConnectionSource& source, const WorkerOptions& options) {
   scoreboard::Scoreboard* board = options.scoreboard;
   ScoreboardObserver observer(board, options.slot);
-  std::unique_ptr<scoreboard::ScoreboardStatusSource> status_source;
-  if (board != nullptr)
-    status_source = std::make_unique<scoreboard::ScoreboardStatusSource>(*board);
+  std::unique_ptr<status::ScoreboardStatusSource> status_source;
+  if (board != nullptr) status_source = std::make_unique<status::ScoreboardStatusSource>(*board);
   unsigned long served = 0;
   cgi::Params params;
   bool recycle = false;

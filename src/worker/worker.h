@@ -7,8 +7,8 @@
 #include <string>
 
 #include "fastcgi/connection.h"
+#include "log/access_log.h"
 #include "scoreboard/scoreboard.h"
-#include "worker/access_log.h"
 #include "worker/connection_source.h"
 
 namespace fpmd::worker {
@@ -37,7 +37,7 @@ struct WorkerOptions {
   int requeue_fd = -1;
   /// access.log (opened by the master, O_APPEND: one write() per line), or -1.
   int access_log_fd = -1;
-  const AccessFormat* access_format = nullptr;
+  const log::AccessFormat* access_format = nullptr;
   std::vector<std::string> access_suppress_path;
   /// request_read_timeout in milliseconds (0: none): how long a request may take to arrive.
   int request_read_timeout_ms = 0;

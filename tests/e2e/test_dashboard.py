@@ -25,7 +25,7 @@ CHROMIUM_TIMEOUT = 60  # seconds per run; a loaded two-core machine starts it in
 VIRTUAL_TIME_MS = 5000
 WINDOW = (1280, 1000)
 
-# The page's series colours (COLORS in src/worker/status_dashboard_script.cc), per chart.
+# The page's series colours (COLORS in src/status/dashboard_script.cc), per chart.
 SERIES = {
     "processes": {"total": (0x58, 0xA6, 0xFF), "idle": (0x3F, 0xB9, 0x50),
                   "active": (0xF0, 0x88, 0x3E)},

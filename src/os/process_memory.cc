@@ -1,0 +1,61 @@
+#include "os/process_memory.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "common/unique_fd.h"
+
+namespace fpmd::os {
+namespace {
+
+// The value of a "Name:   1234 kB" line, in bytes.
+std::optional<uint64_t> kilobytes(std::string_view text, std::string_view name) {
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t end = text.find('\n', at);
+    std::string_view line = text.substr(at, end == std::string_view::npos ? end : end - at);
+    at = end == std::string_view::npos ? text.size() : end + 1;
+    if (!line.starts_with(name) || line.size() <= name.size() || line[name.size()] != ':') {
+      continue;
+    }
+    std::string_view rest = line.substr(name.size() + 1);
+    rest.remove_prefix(std::min(rest.size(), rest.find_first_not_of(' ')));
+    uint64_t value = 0;
+    auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), value);
+    if (ec != std::errc() || std::string_view(ptr, rest.data() + rest.size()) != " kB") {
+      return std::nullopt;
+    }
+    return value * 1024;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ProcessMemory> parseSmapsRollup(std::string_view text) {
+  auto rss = kilobytes(text, "Rss");
+  auto pss = kilobytes(text, "Pss");
+  if (!rss || !pss) return std::nullopt;
+  return ProcessMemory{*rss, *pss};
+}
+
+std::optional<ProcessMemory> readProcessMemory(pid_t pid) {
+  UniqueFd fd(::open(fmt::format("/proc/{}/smaps_rollup", pid).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  std::string text;
+  char buffer[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  return parseSmapsRollup(text);
+}
+
+}  // namespace fpmd::os

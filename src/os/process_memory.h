@@ -1,0 +1,27 @@
+#pragma once
+
+// A worker's memory as the kernel accounts it: RSS counts every page it maps (so shared
+// opcache and libphp pages count once per worker), PSS divides each shared page among the
+// processes sharing it (so the PSS of all workers adds up to what the pool really uses).
+// Read from /proc/PID/smaps_rollup by the master, which may read every worker's.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace fpmd::os {
+
+struct ProcessMemory {
+  uint64_t rss = 0;  // bytes
+  uint64_t pss = 0;
+};
+
+/// The "Rss:" and "Pss:" lines (kB) of smaps_rollup's text; nullopt when either is missing.
+std::optional<ProcessMemory> parseSmapsRollup(std::string_view text);
+
+/// nullopt when the process is gone or the file cannot be read.
+std::optional<ProcessMemory> readProcessMemory(pid_t pid);
+
+}  // namespace fpmd::os

@@ -1,0 +1,43 @@
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include "os/process_memory.h"
+
+namespace fpmd::os {
+namespace {
+
+// /proc/PID/smaps_rollup of a php worker, as Linux 6.1 prints it (abridged).
+constexpr std::string_view kRollup =
+    "55d5c6a00000-7ffd1a3f3000 ---p 00000000 00:00 0                          [rollup]\n"
+    "Rss:               24148 kB\n"
+    "Pss:                9731 kB\n"
+    "Pss_Dirty:          5120 kB\n"
+    "Pss_Anon:           4796 kB\n"
+    "Shared_Clean:      13996 kB\n"
+    "Swap:                  0 kB\n";
+
+TEST(ProcessMemory, ReadsRssAndPssInBytes) {
+  auto memory = os::parseSmapsRollup(kRollup);
+  ASSERT_TRUE(memory);
+  EXPECT_EQ(memory->rss, 24148U * 1024);
+  EXPECT_EQ(memory->pss, 9731U * 1024);  // not Pss_Dirty or Pss_Anon
+}
+
+TEST(ProcessMemory, MissingOrMalformedLinesGiveNothing) {
+  EXPECT_FALSE(os::parseSmapsRollup("Rss: 10 kB\n"));
+  EXPECT_FALSE(os::parseSmapsRollup("Rss: 10 kB\nPss: x kB\n"));
+  EXPECT_FALSE(os::parseSmapsRollup("Rss: 10 MB\nPss: 5 kB\n"));
+  EXPECT_FALSE(os::parseSmapsRollup(""));
+}
+
+TEST(ProcessMemory, ReadsALiveProcessAndNotAGoneOne) {
+  auto self = os::readProcessMemory(::getpid());
+  ASSERT_TRUE(self);
+  EXPECT_GT(self->rss, 0U);
+  EXPECT_LE(self->pss, self->rss);
+  EXPECT_FALSE(os::readProcessMemory(0x3fffffff));
+}
+
+}  // namespace
+}  // namespace fpmd::os

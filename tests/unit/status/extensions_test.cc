@@ -1,0 +1,188 @@
+// fpmd's own status fields (latency percentiles, memory), its per-process OpenMetrics series
+// and the master's aggregated view of several pools.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "status/page.h"
+
+#include "unit/status/php_fpm_part.h"
+#include "unit/utc_time_zone.h"
+
+namespace fpmd::status {
+namespace {
+
+status::PoolStatus pool(std::string name, int64_t first_pid) {
+  status::PoolStatus s;
+  s.pool = std::move(name);
+  s.process_manager = "dynamic";
+  s.start_time = 1795382258;
+  s.accepted_conn = 40;
+  s.total_processes = s.idle_processes = 2;
+  s.duration_p50_us = 1500;
+  s.duration_p95_us = 25000;
+  s.duration_p99_us = 480000;
+  for (int64_t pid : {first_pid, first_pid + 1}) {
+    status::ProcessStatus p;
+    p.pid = pid;
+    p.state = "Idle";
+    p.request_method = p.user = p.script = "-";
+    p.memory_rss = 20'000'000 + static_cast<uint64_t>(pid);
+    p.memory_pss = 9'000'000 + static_cast<uint64_t>(pid);
+    s.memory_rss += p.memory_rss;
+    s.memory_pss += p.memory_pss;
+    s.procs.push_back(p);
+  }
+  return s;
+}
+
+std::string body(const status::PoolStatus& status, std::string_view query) {
+  return renderStatus(status, status::parseStatusQuery(query), {}).body;
+}
+
+class StatusExtensionsTest : public ::testing::Test {
+ private:
+  test_support::UtcTimeZone utc_;
+};
+
+TEST_F(StatusExtensionsTest, EveryFormatShowsThePercentilesAndMemoryAfterPhpFpmsFields) {
+  status::PoolStatus s = pool("www", 100);
+  std::string text = body(s, "full");
+  EXPECT_NE(text.find("slow requests:        0\n"
+                      "request duration p50: 1500\n"
+                      "request duration p95: 25000\n"
+                      "request duration p99: 480000\n"
+                      "memory rss:           40000201\n"
+                      "memory pss:           18000201\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("last request memory:  0\nmemory rss:           20000100\n"
+                      "memory pss:           9000100\n"),
+            std::string::npos);
+  std::string json = body(s, "json&full");
+  EXPECT_NE(json.find(R"("slow requests":0,"request duration p50":1500,"request duration p95":)"
+                      R"(25000,"request duration p99":480000,"memory rss":40000201,)"
+                      R"("memory pss":18000201, "processes":[)"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("memory rss":20000101,"memory pss":9000101})"), std::string::npos);
+  std::string xml = body(s, "xml&full");
+  EXPECT_NE(xml.find("<request-duration-p99>480000</request-duration-p99>\n"), std::string::npos);
+  EXPECT_NE(xml.find("<memory-pss>9000100</memory-pss>"), std::string::npos);
+  std::string html = body(s, "html&full");
+  EXPECT_NE(html.find("<tr><th>request duration p95</th><td>25000</td></tr>\n"), std::string::npos);
+  EXPECT_NE(html.find("<th>last request memory</th><th>memory rss</th><th>memory pss</th></tr>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<td>20000101</td><td>9000101</td></tr>"), std::string::npos);
+  // Without them, every format is still php-fpm8.2's.
+  for (std::string_view query : {"full", "json&full", "xml&full", "html&full", "openmetrics"}) {
+    std::string stripped = test_support::phpFpmPart(body(s, query));
+    EXPECT_EQ(stripped.find("memory rss"), std::string::npos) << query;
+    EXPECT_EQ(stripped.find("fpmd_"), std::string::npos) << query;
+  }
+}
+
+// Every line of an exposition: a TYPE or HELP line, or a sample of a family declared before
+// it; families never interleave; "# EOF" last. A counter's samples end in "_total"
+// (PHP-FPM's own page breaks that rule for its phpfpm_ counters: `php_fpm_counters`).
+void expectStrictOpenMetrics(const std::string& text, bool php_fpm_counters = false) {
+  static const std::regex kMeta(R"(# (TYPE|HELP) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*))");
+  static const std::regex kSample(
+      R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*")(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*")*\})? -?[0-9]+(\.[0-9]+)?)");
+  ASSERT_TRUE(text.ends_with("# EOF\n"));
+  std::map<std::string, std::string> types;
+  std::set<std::string> closed;
+  std::string current;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    if (line == "# EOF") {
+      EXPECT_EQ(start, text.size());
+      break;
+    }
+    std::smatch m;
+    if (std::regex_match(line, m, kMeta)) {
+      std::string name = m[2];
+      if (name != current) {
+        EXPECT_EQ(closed.count(name), 0U) << "family declared twice: " << name;
+        if (!current.empty()) closed.insert(current);
+        current = name;
+      }
+      if (m[1] == "TYPE") types[name] = m[3];
+      continue;
+    }
+    ASSERT_TRUE(std::regex_match(line, m, kSample)) << "bad line: " << line;
+    std::string sample = m[1];
+    std::string family = sample;
+    if (types[current] == "counter" && sample.ends_with("_total")) {
+      family = sample.substr(0, sample.size() - 6);
+    } else if (types[current] == "counter") {
+      // PHP-FPM names its counters' samples like gauges; only its own are let through.
+      EXPECT_TRUE(php_fpm_counters && sample.starts_with("phpfpm_")) << line;
+    }
+    EXPECT_EQ(family, current) << "sample outside its family: " << line;
+  }
+}
+
+TEST_F(StatusExtensionsTest, OpenMetricsAddsLabelledFamiliesAndPerProcessSeriesWithFull) {
+  status::PoolStatus s = pool("w\"x", 100);
+  std::string plain = body(s, "openmetrics");
+  expectStrictOpenMetrics(plain, /*php_fpm_counters=*/true);
+  EXPECT_NE(plain.find("fpmd_request_duration_microseconds{pool=\"w\\\"x\",quantile=\"0.99\"} "
+                       "480000\n"),
+            std::string::npos)
+      << plain;
+  EXPECT_NE(plain.find("fpmd_memory_pss_bytes{pool=\"w\\\"x\"} 18000201\n"), std::string::npos);
+  EXPECT_EQ(plain.find("pid="), std::string::npos);
+
+  std::string full = body(s, "openmetrics&full");
+  expectStrictOpenMetrics(full, true);
+  for (int pid : {100, 101}) {
+    EXPECT_NE(
+        full.find(fmt::format("fpmd_process_state{{pool=\"w\\\"x\",pid=\"{}\",state=\"Idle\"}}"
+                              " 1\n",
+                              pid)),
+        std::string::npos);
+    EXPECT_NE(
+        full.find(fmt::format("fpmd_process_memory_rss_bytes{{pool=\"w\\\"x\",pid=\"{}\"}} {}\n",
+                              pid, 20'000'000 + pid)),
+        std::string::npos);
+  }
+}
+
+TEST_F(StatusExtensionsTest, AggregatedViewHasEveryPool) {
+  std::vector<status::PoolStatus> pools{pool("www", 100), pool("api", 200)};
+  status::StatusQuery query = status::parseStatusQuery("all&json&full");
+  EXPECT_TRUE(query.all);
+  std::string json = renderStatusAll(pools, query, {}).body;
+  EXPECT_TRUE(json.starts_with(R"({"pools":[{"pool":"www",)")) << json;
+  EXPECT_NE(json.find(R"(]},{"pool":"api",)"), std::string::npos);
+  EXPECT_TRUE(json.ends_with("]}]}"));
+
+  std::string metrics =
+      renderStatusAll(pools, status::parseStatusQuery("all&openmetrics&full"), {}).body;
+  expectStrictOpenMetrics(metrics);
+  EXPECT_NE(metrics.find("phpfpm_accepted_connections_total{pool=\"www\"} 40\n"
+                         "phpfpm_accepted_connections_total{pool=\"api\"} 40\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("fpmd_process_requests_total{pool=\"api\",pid=\"201\"} 0\n"),
+            std::string::npos);
+
+  std::string text = renderStatusAll(pools, status::parseStatusQuery("all"), {}).body;
+  EXPECT_NE(text.find("pool:                 www\n"), std::string::npos);
+  EXPECT_NE(text.find("pool:                 api\n"), std::string::npos);
+  // HTML and XML have no several-pool layout in PHP-FPM: JSON instead.
+  status::HttpAnswer html = renderStatusAll(pools, status::parseStatusQuery("all&html"), {});
+  EXPECT_EQ(html.headers.back().second, "application/json");
+}
+
+}  // namespace
+}  // namespace fpmd::status
