@@ -16,6 +16,8 @@
 #include "os/process_memory.h"
 #include "status/from_scoreboard.h"
 #include "status/page.h"
+#include "status/routing.h"
+#include "worker/php_answer_defaults.h"
 
 namespace fpmd::master {
 namespace {
@@ -61,39 +63,32 @@ Status Master::openStatusListeners(net::InheritedSockets& inherited) {
 }
 
 std::string Master::answerStatusRequest(const Pool& pool, const cgi::Params& params) const {
-  php::ResponseDefaults defaults = php::responseDefaults();
-  status::AnswerOptions options;
-  options.head_only = params.get("REQUEST_METHOD") == "HEAD";
-  options.powered_by = defaults.powered_by;
-  options.default_charset = defaults.default_charset;
-  options.default_mimetype = defaults.default_mimetype;
-
-  std::string_view script = params.get("SCRIPT_NAME");
   const config::PoolConfig& config = pool.config;
-  if (!config.ping_path.empty() && script == config.ping_path) {
-    return status::toCgiResponse(status::renderPing(config.ping_response, options));
-  }
-  if (script != config.pm_status_path) {
-    // PHP-FPM's hidden status pool would run the script; this socket only has the pages.
-    status::HttpAnswer missing;
-    missing.status = 404;
-    missing.headers.emplace_back("Content-type", "text/plain;charset=UTF-8");
-    missing.body = fmt::format("No status page at {} (pm.status_path is {}).\n", script,
-                               config.pm_status_path);
-    return status::toCgiResponse(missing);
-  }
-  int64_t now = scoreboard::nowMicros();
-  int64_t wall_now = os::wallMicros();
-  status::StatusQuery query = status::parseStatusQuery(params.get("QUERY_STRING"));
-  if (query.all) {
+  status::PageRoutes routes{config.ping_path, config.ping_response, config.pm_status_path};
+  status::StatusReaders readers;
+  readers.pool = [&pool] {
+    return std::optional(status::makePoolStatus(pool.scoreboard->snapshot(),
+                                                scoreboard::nowMicros(), os::wallMicros()));
+  };
+  readers.all_pools = [this] {
+    int64_t now = scoreboard::nowMicros();
+    int64_t wall_now = os::wallMicros();
     std::vector<status::PoolStatus> all;
     for (const auto& each : pools_) {
       all.push_back(status::makePoolStatus(each->scoreboard->snapshot(), now, wall_now));
     }
-    return status::toCgiResponse(status::renderStatusAll(all, query, options));
-  }
-  status::PoolStatus status = status::makePoolStatus(pool.scoreboard->snapshot(), now, wall_now);
-  return status::toCgiResponse(status::renderStatus(status, query, options));
+    return all;
+  };
+  std::optional<status::HttpAnswer> answer = status::answerBuiltinPage(
+      routes, params, status::answerOptionsFor(params, worker::phpAnswerDefaults()), readers);
+  if (answer) return status::toCgiResponse(*answer);
+  // PHP-FPM's hidden status pool would run the script; this socket only has the pages.
+  status::HttpAnswer missing;
+  missing.status = 404;
+  missing.headers.emplace_back("Content-type", "text/plain;charset=UTF-8");
+  missing.body = fmt::format("No status page at {} (pm.status_path is {}).\n",
+                             params.get("SCRIPT_NAME"), config.pm_status_path);
+  return status::toCgiResponse(missing);
 }
 
 void Master::sampleWorkerMemory() {

@@ -21,6 +21,8 @@
 #include "php/engine.h"
 #include "status/from_scoreboard.h"
 #include "status/page.h"
+#include "status/routing.h"
+#include "worker/php_answer_defaults.h"
 #include "worker/stop_flag.h"
 
 namespace fpmd::worker {
@@ -158,31 +160,21 @@ void closeGracefully(int fd) {
   }
 }
 
-/// pm.status_path and ping.path: PHP-FPM matches SCRIPT_NAME exactly, ping first, and
-/// answers from the worker that took the request.
+/// pm.status_path and ping.path, answered by the worker that took the request. It shows
+/// itself Running on the page it renders, as PHP-FPM's worker does.
 bool answerBuiltinPage(const WorkerOptions& options, cgi::Request& request,
                        const status::ScoreboardStatusSource* status_source) {
-  std::string_view script_name = request.params.get("SCRIPT_NAME");
-  bool ping = !options.ping_path.empty() && script_name == options.ping_path;
-  bool status = !ping && !options.status_path.empty() && script_name == options.status_path;
-  if (!ping && !status) return false;
+  status::PageRoutes routes{options.ping_path, options.ping_response, options.status_path};
+  if (!status::isBuiltinPage(routes, request.params)) return false;
   if (request.observer != nullptr) request.observer->onStage(cgi::Stage::Running);
-  php::ResponseDefaults defaults = php::responseDefaults();
-  status::AnswerOptions answer_options;
-  answer_options.head_only = request.params.get("REQUEST_METHOD") == "HEAD";
-  answer_options.powered_by = defaults.powered_by;
-  answer_options.default_charset = defaults.default_charset;
-  answer_options.default_mimetype = defaults.default_mimetype;
-  status::HttpAnswer answer;
-  if (ping) {
-    answer = status::renderPing(options.ping_response, answer_options);
-  } else if (auto pool = status_source ? status_source->poolStatus() : std::nullopt) {
-    answer = renderStatus(*pool, status::parseStatusQuery(request.params.get("QUERY_STRING")),
-                          answer_options);
-  } else {
-    answer = status::renderStatusError(answer_options);
+  status::StatusReaders readers;
+  if (status_source != nullptr) {
+    readers.pool = [status_source] { return status_source->poolStatus(); };
   }
-  request.sink->writeOut(status::toCgiResponse(answer));
+  std::optional<status::HttpAnswer> answer = status::answerBuiltinPage(
+      routes, request.params, status::answerOptionsFor(request.params, phpAnswerDefaults()),
+      readers);
+  request.sink->writeOut(status::toCgiResponse(*answer));
   request.sink->finish();
   if (request.observer != nullptr) request.observer->onStage(cgi::Stage::Finishing);
   return true;
