@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "status/field_names.h"
+
 namespace fpmd::status::render {
 namespace {
 
@@ -24,7 +26,7 @@ std::string renderJson(const PoolStatus& status, bool full) {
   std::string out = "{" + members(poolRows(status));
   if (!full) return out + "}";
   // The space before "processes" is PHP-FPM's.
-  out += ", \"processes\":[";
+  out += fmt::format(", \"{}\":[", field::kProcesses);
   bool first = true;
   for (const ProcessStatus& process : status.procs) {
     if (!first) out += ',';
@@ -35,7 +37,7 @@ std::string renderJson(const PoolStatus& status, bool full) {
 }
 
 std::string renderJsonAll(const std::vector<PoolStatus>& pools, bool full) {
-  std::string out = "{\"pools\":[";
+  std::string out = fmt::format("{{\"{}\":[", field::kPools);
   for (size_t i = 0; i < pools.size(); ++i) {
     if (i > 0) out += ',';
     out += renderJson(pools[i], full);

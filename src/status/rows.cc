@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "status/escape.h"
+#include "status/field_names.h"
 
 namespace fpmd::status::render {
 namespace {
@@ -37,46 +38,46 @@ std::string encode(std::string_view text, const Style& style) {
 
 std::vector<Row> poolRows(const PoolStatus& s) {
   return {
-      {"pool", "pool", Word{s.pool}},
-      {"process manager", "process manager", Word{s.process_manager}},
-      {"start time", "start time", Moment{s.start_time}},
-      {"start since", "start since", unsignedSeconds(s.start_since)},
-      {"accepted conn", "accepted conn", s.accepted_conn},
-      {"listen queue", "listen queue", s.listen_queue},
-      {"max listen queue", "max listen queue", s.max_listen_queue},
-      {"listen queue len", "listen queue len", s.listen_queue_len},
-      {"idle processes", "idle processes", s.idle_processes},
-      {"active processes", "active processes", s.active_processes},
-      {"total processes", "total processes", s.total_processes},
-      {"max active processes", "max active processes", s.max_active_processes},
-      {"max children reached", "max children reached", s.max_children_reached},
-      {"slow requests", "slow requests", s.slow_requests},
+      {field::kPool, field::kPool, Word{s.pool}},
+      {field::kProcessManager, field::kProcessManager, Word{s.process_manager}},
+      {field::kStartTime, field::kStartTime, Moment{s.start_time}},
+      {field::kStartSince, field::kStartSince, unsignedSeconds(s.start_since)},
+      {field::kAcceptedConn, field::kAcceptedConn, s.accepted_conn},
+      {field::kListenQueue, field::kListenQueue, s.listen_queue},
+      {field::kMaxListenQueue, field::kMaxListenQueue, s.max_listen_queue},
+      {field::kListenQueueLen, field::kListenQueueLen, s.listen_queue_len},
+      {field::kIdleProcesses, field::kIdleProcesses, s.idle_processes},
+      {field::kActiveProcesses, field::kActiveProcesses, s.active_processes},
+      {field::kTotalProcesses, field::kTotalProcesses, s.total_processes},
+      {field::kMaxActiveProcesses, field::kMaxActiveProcesses, s.max_active_processes},
+      {field::kMaxChildrenReached, field::kMaxChildrenReached, s.max_children_reached},
+      {field::kSlowRequests, field::kSlowRequests, s.slow_requests},
       // fpmd's own, after all of PHP-FPM's so that readers of its layout are not disturbed.
-      {"request duration p50", "request duration p50", s.duration_p50_us},
-      {"request duration p95", "request duration p95", s.duration_p95_us},
-      {"request duration p99", "request duration p99", s.duration_p99_us},
-      {"memory rss", "memory rss", s.memory_rss},
-      {"memory pss", "memory pss", s.memory_pss},
+      {field::kRequestDurationP50, field::kRequestDurationP50, s.duration_p50_us},
+      {field::kRequestDurationP95, field::kRequestDurationP95, s.duration_p95_us},
+      {field::kRequestDurationP99, field::kRequestDurationP99, s.duration_p99_us},
+      {field::kMemoryRSS, field::kMemoryRSS, s.memory_rss},
+      {field::kMemoryPSS, field::kMemoryPSS, s.memory_pss},
   };
 }
 
 std::vector<Row> processRows(const ProcessStatus& p) {
   return {
-      {"pid", "pid", static_cast<int64_t>(static_cast<int>(p.pid))},
-      {"state", "state", Word{p.state}},
-      {"start time", "start time", Moment{p.start_time}},
-      {"start since", "start since", unsignedSeconds(p.start_since)},
-      {"requests", "requests", p.requests},
-      {"request duration", "request duration", p.request_duration_us},
-      {"request method", "request method", Untrusted{orDash(p.request_method)}},
-      {"request URI", "request uri", RequestUri{p.request_uri, p.query_string}},
-      {"content length", "content length", p.request_length},
-      {"user", "user", Untrusted{orDash(p.user)}},
-      {"script", "script", Untrusted{orDash(p.script)}},
-      {"last request cpu", "last request cpu", Percent{p.last_request_cpu}},
-      {"last request memory", "last request memory", p.last_request_memory},
-      {"memory rss", "memory rss", p.memory_rss},
-      {"memory pss", "memory pss", p.memory_pss},
+      {field::kPid, field::kPid, static_cast<int64_t>(static_cast<int>(p.pid))},
+      {field::kState, field::kState, Word{p.state}},
+      {field::kStartTime, field::kStartTime, Moment{p.start_time}},
+      {field::kStartSince, field::kStartSince, unsignedSeconds(p.start_since)},
+      {field::kRequests, field::kRequests, p.requests},
+      {field::kRequestDuration, field::kRequestDuration, p.request_duration_us},
+      {field::kRequestMethod, field::kRequestMethod, Untrusted{orDash(p.request_method)}},
+      {field::kRequestURILabel, field::kRequestURI, RequestUri{p.request_uri, p.query_string}},
+      {field::kContentLength, field::kContentLength, p.request_length},
+      {field::kUser, field::kUser, Untrusted{orDash(p.user)}},
+      {field::kScript, field::kScript, Untrusted{orDash(p.script)}},
+      {field::kLastRequestCPU, field::kLastRequestCPU, Percent{p.last_request_cpu}},
+      {field::kLastRequestMemory, field::kLastRequestMemory, p.last_request_memory},
+      {field::kMemoryRSS, field::kMemoryRSS, p.memory_rss},
+      {field::kMemoryPSS, field::kMemoryPSS, p.memory_pss},
   };
 }
 

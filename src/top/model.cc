@@ -7,6 +7,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "status/field_names.h"
+
 namespace fpmd::top {
 namespace {
 
@@ -47,44 +49,44 @@ std::string stringOf(const Json& object, const char* key) {
 
 StatusWorker readWorker(const Json& object) {
   StatusWorker worker;
-  worker.pid = intOf(object, "pid");
-  worker.state = stringOf(object, "state");
-  worker.start_since = intOf(object, "start since");
-  worker.requests = intOf(object, "requests");
-  worker.request_duration_us = intOf(object, "request duration");
-  worker.method = stringOf(object, "request method");
-  worker.uri = stringOf(object, "request uri");
-  worker.content_length = intOf(object, "content length");
-  worker.user = stringOf(object, "user");
-  worker.script = stringOf(object, "script");
-  worker.last_cpu = numberOf(object, "last request cpu").value_or(0);
-  worker.last_memory = intOf(object, "last request memory");
-  worker.rss = optionalInt(object, "memory rss");
-  worker.pss = optionalInt(object, "memory pss");
+  worker.pid = intOf(object, status::field::kPid);
+  worker.state = stringOf(object, status::field::kState);
+  worker.start_since = intOf(object, status::field::kStartSince);
+  worker.requests = intOf(object, status::field::kRequests);
+  worker.request_duration_us = intOf(object, status::field::kRequestDuration);
+  worker.method = stringOf(object, status::field::kRequestMethod);
+  worker.uri = stringOf(object, status::field::kRequestURI);
+  worker.content_length = intOf(object, status::field::kContentLength);
+  worker.user = stringOf(object, status::field::kUser);
+  worker.script = stringOf(object, status::field::kScript);
+  worker.last_cpu = numberOf(object, status::field::kLastRequestCPU).value_or(0);
+  worker.last_memory = intOf(object, status::field::kLastRequestMemory);
+  worker.rss = optionalInt(object, status::field::kMemoryRSS);
+  worker.pss = optionalInt(object, status::field::kMemoryPSS);
   return worker;
 }
 
 StatusPool readPool(const Json& object) {
   StatusPool pool;
-  pool.name = stringOf(object, "pool");
-  pool.process_manager = stringOf(object, "process manager");
-  pool.start_since = intOf(object, "start since");
-  pool.accepted_conn = intOf(object, "accepted conn");
-  pool.listen_queue = intOf(object, "listen queue");
-  pool.max_listen_queue = intOf(object, "max listen queue");
-  pool.listen_queue_len = intOf(object, "listen queue len");
-  pool.idle = intOf(object, "idle processes");
-  pool.active = intOf(object, "active processes");
-  pool.total = intOf(object, "total processes");
-  pool.max_active = intOf(object, "max active processes");
-  pool.max_children_reached = intOf(object, "max children reached");
-  pool.slow_requests = intOf(object, "slow requests");
-  pool.p50_us = optionalInt(object, "request duration p50");
-  pool.p95_us = optionalInt(object, "request duration p95");
-  pool.p99_us = optionalInt(object, "request duration p99");
-  pool.rss = optionalInt(object, "memory rss");
-  pool.pss = optionalInt(object, "memory pss");
-  if (auto it = object.find("processes"); it != object.end() && it->is_array()) {
+  pool.name = stringOf(object, status::field::kPool);
+  pool.process_manager = stringOf(object, status::field::kProcessManager);
+  pool.start_since = intOf(object, status::field::kStartSince);
+  pool.accepted_conn = intOf(object, status::field::kAcceptedConn);
+  pool.listen_queue = intOf(object, status::field::kListenQueue);
+  pool.max_listen_queue = intOf(object, status::field::kMaxListenQueue);
+  pool.listen_queue_len = intOf(object, status::field::kListenQueueLen);
+  pool.idle = intOf(object, status::field::kIdleProcesses);
+  pool.active = intOf(object, status::field::kActiveProcesses);
+  pool.total = intOf(object, status::field::kTotalProcesses);
+  pool.max_active = intOf(object, status::field::kMaxActiveProcesses);
+  pool.max_children_reached = intOf(object, status::field::kMaxChildrenReached);
+  pool.slow_requests = intOf(object, status::field::kSlowRequests);
+  pool.p50_us = optionalInt(object, status::field::kRequestDurationP50);
+  pool.p95_us = optionalInt(object, status::field::kRequestDurationP95);
+  pool.p99_us = optionalInt(object, status::field::kRequestDurationP99);
+  pool.rss = optionalInt(object, status::field::kMemoryRSS);
+  pool.pss = optionalInt(object, status::field::kMemoryPSS);
+  if (auto it = object.find(status::field::kProcesses); it != object.end() && it->is_array()) {
     for (const Json& process : *it) {
       if (process.is_object()) pool.workers.push_back(readWorker(process));
     }
@@ -133,13 +135,13 @@ Result<StatusSnapshot> parseStatusJson(std::string_view body) {
   if (document.is_discarded()) return makeError("the status page did not answer JSON");
   if (!document.is_object()) return makeError("the status page's JSON is not an object");
   Json pools = Json::array();
-  if (auto it = document.find("pools"); it != document.end()) {
+  if (auto it = document.find(status::field::kPools); it != document.end()) {
     if (!it->is_array()) return makeError("the status page's \"pools\" is not an array");
     for (const Json& pool : *it) {
       if (!pool.is_object()) return makeError("the status page's \"pools\" holds a non-object");
       pools.push_back(pool);
     }
-  } else if (document.contains("pool")) {
+  } else if (document.contains(status::field::kPool)) {
     pools.push_back(std::move(document));
   } else {
     return makeError("the status page's JSON has neither \"pool\" nor \"pools\"");
