@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "os/clock.h"
 #include "status/from_scoreboard.h"
 
 namespace fpmd::status {
@@ -48,6 +49,26 @@ TEST(StatusFromScoreboard, AWallClockStepMovesStartTimesNotDurations) {
       status::makePoolStatus(snapshot, mono_now, (1700000000 - 3600) * kSecond);
   EXPECT_EQ(stepped.start_time, before.start_time - 3600);
   EXPECT_EQ(stepped.start_since, before.start_since);
+}
+
+TEST(StatusFromScoreboard, AScribbledSlotGivesAnUnknownStateAndBoundedStrings) {
+  // A worker that dies mid-write, or PHP code (FFI) that overwrites its slot: the status
+  // model still gets bounded strings and no stage it cannot name.
+  scoreboard::Scoreboard board(2, "www", 0);
+  int index = board.claimSlot(4242);
+  ASSERT_GE(index, 0);
+  // The slots follow the header in the shared mapping, as a worker sees them.
+  scoreboard::Slot& live = reinterpret_cast<scoreboard::Slot*>(&board.header() + 1)[index];
+  int32_t pid = live.pid;
+  std::memset(&live, 'A', sizeof(scoreboard::Slot));
+  live.pid = pid;
+  live.stage = 200;  // no such stage
+  std::memset(board.header().pool, 'B', scoreboard::kPoolNameSize);
+  PoolStatus status = makePoolStatus(board.snapshot(), os::monotonicMicros(), os::wallMicros());
+  EXPECT_EQ(status.pool.size(), scoreboard::kPoolNameSize - 1);
+  ASSERT_EQ(status.procs.size(), 1u);
+  EXPECT_EQ(status.procs[0].state, "Unknown");
+  EXPECT_EQ(status.procs[0].request_uri.size(), scoreboard::kUriSize - 1);
 }
 
 }  // namespace
