@@ -2,56 +2,51 @@
 
 #include <string>
 
-#include "status/dashboard_parts.h"
+#include "status/dashboard_files.h"
 
 namespace fpmd::status {
 namespace {
 
-// The policy forbids every load the page does not need: even if a value ever slipped past
-// the script's text-only DOM calls, the browser would fetch nothing from another origin.
-constexpr std::string_view kHead =
-    R"html(<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content=")html"
-    R"html(default-src 'none'; script-src 'unsafe-inline'; )html"
-    R"html(style-src 'unsafe-inline'; connect-src 'self'; img-src data:">
-<meta name="referrer" content="no-referrer">
-<link rel="icon" href="data:,">
-<title>fpmd status</title>
-<style>)html";
+// Even if a value ever slipped past the script's text-only DOM calls, the browser would run
+// no injected script or style and fetch nothing from another origin.
+constexpr std::string_view kPolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-constexpr std::string_view kBody = R"html(</style>
-</head>
-<body data-updates="0" data-state="loading">
-<div id="banner" class="banner" role="alert" hidden></div>
-<header class="top">
-<h1>fpmd <span>status</span></h1>
-<div class="meta"><span class="dot" aria-hidden="true"></span>
-<span id="updated">connecting…</span></div>
-</header>
-<main id="pools"><p id="placeholder" class="muted">Waiting for the first status answer…</p></main>
-<footer>Source <code id="source"></code>, read every second; the charts hold the history
-since this page was opened.</footer>
-<script>)html";
+struct Served {
+  dashboard_files::EmbeddedFile file;
+  std::string_view content_type;
+  std::string etag;
 
-constexpr std::string_view kTail = R"html(</script>
-</body>
-</html>
-)html";
+  Served(dashboard_files::EmbeddedFile embedded, std::string_view type)
+      : file(embedded), content_type(type), etag("\"" + std::string(embedded.sha256) + "\"") {}
+
+  DashboardFile view() const { return {file.bytes, content_type, etag}; }
+};
 
 }  // namespace
 
-std::string_view dashboardPage() {
-  static const std::string page = [] {
-    std::string out;
-    out.append(kHead).append(dashboard::style()).append(kBody);
-    out.append(dashboard::script()).append(kTail);
-    return out;
-  }();
-  return page;
+std::optional<DashboardFile> dashboardFile(StatusFormat format) {
+  switch (format) {
+    case StatusFormat::Dashboard: {
+      static const Served page(dashboard_files::page(), "text/html; charset=utf-8");
+      return page.view();
+    }
+    case StatusFormat::DashboardScript: {
+      static const Served script(dashboard_files::script(), "text/javascript; charset=utf-8");
+      return script.view();
+    }
+    case StatusFormat::DashboardStyle: {
+      static const Served style(dashboard_files::style(), "text/css; charset=utf-8");
+      return style.view();
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string_view dashboardContentSecurityPolicy() {
+  return kPolicy;
 }
 
 }  // namespace fpmd::status

@@ -104,7 +104,9 @@ std::string_view mimeType(StatusFormat format) {
     case StatusFormat::OpenMetrics:
       return "application/openmetrics-text; version=1.0.0; charset=utf-8";
     case StatusFormat::Dashboard:
-      return "text/html";
+    case StatusFormat::DashboardScript:
+    case StatusFormat::DashboardStyle:
+      break;  // renderDashboard() answers these
     case StatusFormat::Text:
       break;
   }
@@ -122,7 +124,9 @@ std::string renderBody(const PoolStatus& status, const StatusQuery& query, bool 
     case StatusFormat::OpenMetrics:
       return render::renderOpenMetrics(status, query.full);
     case StatusFormat::Dashboard:
-      return std::string(dashboardPage());
+    case StatusFormat::DashboardScript:
+    case StatusFormat::DashboardStyle:
+      break;  // renderDashboard() answers these
     case StatusFormat::Text:
       break;
   }
@@ -131,6 +135,8 @@ std::string renderBody(const PoolStatus& status, const StatusQuery& query, bool 
 
 std::string_view reasonPhrase(int status) {
   switch (status) {
+    case 304:
+      return "Not Modified";
     case 404:
       return "Not Found";
     case 500:
@@ -140,10 +146,26 @@ std::string_view reasonPhrase(int status) {
   }
 }
 
+// If-None-Match (RFC 9110 13.1.2): "*" or a list of entity tags, compared weakly (a W/ tag
+// matches too, as a proxy that compressed the file may have weakened the ETag).
+bool ifNoneMatchNames(std::string_view if_none_match, std::string_view etag) {
+  while (!if_none_match.empty()) {
+    size_t comma = if_none_match.find(',');
+    std::string_view tag = if_none_match.substr(0, comma);
+    if_none_match.remove_prefix(comma == std::string_view::npos ? if_none_match.size() : comma + 1);
+    tag.remove_prefix(std::min(tag.size(), tag.find_first_not_of(" \t")));
+    tag = tag.substr(0, tag.find_last_not_of(" \t") + 1);
+    if (tag.starts_with("W/")) tag.remove_prefix(2);
+    if (tag == "*" || tag == etag) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 StatusQuery parseStatusQuery(std::string_view query_string) {
   bool html = false, xml = false, json = false, openmetrics = false, dashboard = false;
+  bool dashboard_script = false, dashboard_style = false;
   StatusQuery query;
   while (!query_string.empty()) {
     size_t end = query_string.find('&');
@@ -154,10 +176,16 @@ StatusQuery parseStatusQuery(std::string_view query_string) {
     json |= key == "json";
     openmetrics |= key == "openmetrics";
     dashboard |= key == "dashboard";
+    dashboard_script |= key == "dashboard.js";
+    dashboard_style |= key == "dashboard.css";
     query.full |= key == "full";
     query.all |= key == "all";
   }
-  if (dashboard) {
+  if (dashboard_script) {
+    query.format = StatusFormat::DashboardScript;
+  } else if (dashboard_style) {
+    query.format = StatusFormat::DashboardStyle;
+  } else if (dashboard) {
     query.format = StatusFormat::Dashboard;
   } else if (html) {
     query.format = StatusFormat::Html;
@@ -173,6 +201,7 @@ StatusQuery parseStatusQuery(std::string_view query_string) {
 
 HttpAnswer renderStatus(const PoolStatus& status, const StatusQuery& query,
                         const AnswerOptions& options) {
+  if (dashboardFile(query.format)) return renderDashboard(query.format, {}, options);
   HttpAnswer answer = startStatusAnswer(options);
   if (options.head_only) return answer;
   answer.headers.push_back(contentType(mimeType(query.format), options));
@@ -182,6 +211,7 @@ HttpAnswer renderStatus(const PoolStatus& status, const StatusQuery& query,
 
 HttpAnswer renderStatusAll(const std::vector<PoolStatus>& pools, const StatusQuery& query,
                            const AnswerOptions& options) {
+  if (dashboardFile(query.format)) return renderDashboard(query.format, {}, options);
   HttpAnswer answer = startStatusAnswer(options);
   if (options.head_only) return answer;
   StatusFormat format = query.format;
@@ -194,13 +224,35 @@ HttpAnswer renderStatusAll(const std::vector<PoolStatus>& pools, const StatusQue
     case StatusFormat::Text:
       answer.body = render::renderTextAll(pools, query.full);
       break;
-    case StatusFormat::Dashboard:
-      answer.body = std::string(dashboardPage());
-      break;
     default:
       answer.body = render::renderJsonAll(pools, query.full);
       break;
   }
+  return answer;
+}
+
+HttpAnswer renderDashboard(StatusFormat format, std::string_view if_none_match,
+                           const AnswerOptions& options) {
+  if (!dashboardFile(format)) format = StatusFormat::Dashboard;
+  DashboardFile file = *dashboardFile(format);
+  bool page = format == StatusFormat::Dashboard;
+  bool unchanged = !page && ifNoneMatchNames(if_none_match, file.etag);
+  HttpAnswer answer = startAnswer(unchanged ? 304 : 200, options);
+  if (page) {
+    // Never stored, so a browser always gets the page of the running binary, and with it
+    // that binary's script and stylesheet.
+    addNoCache(answer);
+    answer.headers.emplace_back("Content-Security-Policy", dashboardContentSecurityPolicy());
+  } else {
+    // Kept by the browser, but asked for again (If-None-Match) each time the page loads.
+    answer.headers.emplace_back("Cache-Control", "no-cache");
+    answer.headers.emplace_back("ETag", file.etag);
+  }
+  // A script or stylesheet is run only when it comes with its own type, never sniffed.
+  answer.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  if (unchanged) return answer;
+  answer.headers.push_back(contentType(file.content_type, options));
+  if (!options.head_only) answer.body = std::string(file.bytes);
   return answer;
 }
 

@@ -15,7 +15,18 @@
 
 namespace fpmd::status {
 
-enum class StatusFormat { Text, Html, Xml, Json, OpenMetrics, Dashboard };
+/// PHP-FPM's formats, then fpmd's dashboard: its page and the script and stylesheet the page
+/// loads from the same path (status/dashboard.h).
+enum class StatusFormat {
+  Text,
+  Html,
+  Xml,
+  Json,
+  OpenMetrics,
+  Dashboard,
+  DashboardScript,
+  DashboardStyle
+};
 
 struct StatusQuery {
   StatusFormat format = StatusFormat::Text;
@@ -27,8 +38,9 @@ struct StatusQuery {
 
 /// Reads the format from the keys of QUERY_STRING as PHP parses them into $_GET (so
 /// `json=1`, `%6Ason` and `json[]` count). When several are present, PHP-FPM's order wins:
-/// html, then xml, then json, then openmetrics, else text. fpmd's own `dashboard` key (the
-/// live HTML dashboard, which reads `?json&full` of the same path) comes before all of them.
+/// html, then xml, then json, then openmetrics, else text. fpmd's own keys come before all of
+/// them: `dashboard.js` and `dashboard.css` (the dashboard's script and stylesheet), then
+/// `dashboard` (the live HTML dashboard, which reads `?json&full` of the same path).
 StatusQuery parseStatusQuery(std::string_view query_string);
 
 /// One CGI answer: the status code, the headers in the order PHP sends them, the body.
@@ -56,9 +68,17 @@ HttpAnswer renderStatus(const PoolStatus& status, const StatusQuery& query,
                         const AnswerOptions& options);
 
 /// The master's aggregated view of several pools: JSON and OpenMetrics as one document,
-/// text as one pool after another, the dashboard page as for one pool; HTML and XML (one
+/// text as one pool after another, the dashboard's files as for one pool; HTML and XML (one
 /// pool per document in PHP-FPM's layout) answer in JSON.
 HttpAnswer renderStatusAll(const std::vector<PoolStatus>& pools, const StatusQuery& query,
+                           const AnswerOptions& options);
+
+/// One of the dashboard's files (a format for which dashboardFile() has one; any other
+/// answers the page). The page goes out like every status answer, never stored, with its
+/// Content-Security-Policy; the script and the stylesheet change only with the binary, so
+/// they carry an ETag and get a bodiless 304 when `if_none_match` (the request's
+/// If-None-Match) names it. HEAD sends the headers of GET without the body.
+HttpAnswer renderDashboard(StatusFormat format, std::string_view if_none_match,
                            const AnswerOptions& options);
 
 /// The answer when the pool's status cannot be read (PHP-FPM's 500 "Internal error").

@@ -1,5 +1,7 @@
 #include "status/routing.h"
 
+#include "status/dashboard.h"
+
 namespace fpmd::status {
 
 AnswerOptions answerOptionsFor(const cgi::Params& params, AnswerOptions php_defaults) {
@@ -22,6 +24,11 @@ std::optional<HttpAnswer> answerBuiltinPage(const PageRoutes& routes, const cgi:
   }
   if (routes.status_path.empty() || script_name != routes.status_path) return std::nullopt;
   StatusQuery query = parseStatusQuery(params.get("QUERY_STRING"));
+  // The dashboard's files are the same for every pool: they need no status, so the page
+  // loads (and shows its error banner) even when the status cannot be read.
+  if (dashboardFile(query.format)) {
+    return renderDashboard(query.format, params.get("HTTP_IF_NONE_MATCH"), options);
+  }
   if (query.all && readers.all_pools) {
     return renderStatusAll(readers.all_pools(), query, options);
   }

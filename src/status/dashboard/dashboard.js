@@ -1,12 +1,8 @@
-#include "status/dashboard_parts.h"
-
-namespace fpmd::status::dashboard {
-
-// Request URIs, scripts and even pool names come from outside, so every value from the JSON
-// reaches the DOM through textContent or setAttribute, never through HTML parsing. The
-// history lives only in the page: it starts when the page is opened.
-std::string_view script() {
-  return R"js(
+// The dashboard's script (?dashboard.js): polls `?json&full` of the page's own path and
+// renders pools, charts and workers. Request URIs, scripts and even pool names come from
+// outside, so every value from the JSON reaches the DOM through textContent or
+// setAttribute, never through HTML parsing. The history lives only in the page: it starts
+// when the page is opened.
 'use strict';
 (() => {
   const REFRESH_MS = 1000;
@@ -442,7 +438,3 @@ std::string_view script() {
   window.addEventListener('resize', () => { for (const view of pools.values()) drawPool(view); });
   refresh();
 })();
-)js";
-}
-
-}  // namespace fpmd::status::dashboard
