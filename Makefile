@@ -6,7 +6,7 @@ CMAKE_FLAGS ?=
 PYTEST = FPMD_BIN=$(abspath $(BUILD_DIR)/fpmd) $(PYTHON) -m pytest -q -p no:cacheprovider
 
 .PHONY: all deps build run test unit integration e2e peer fuzz fuzz-long sanitize bench \
-        bench-quick format format-check clean
+        bench-quick format format-check lint clean
 
 all: build
 
@@ -61,6 +61,16 @@ format:
 
 format-check: deps
 	scripts/check-format.sh
+
+# ESLint (Debian's eslint, src/status/dashboard/.eslintrc.json) on the dashboard's script.
+# Debian's eslint finds its modules in /usr/share/nodejs, which a Node.js not built by Debian
+# (NodeSource's) does not search; its default formatter needs chalk, which the package does
+# not pull in, hence NODE_PATH and the unix format.
+lint:
+	@scripts/deps.sh lint
+	NODE_PATH=/usr/share/nodejs$${NODE_PATH:+:$$NODE_PATH} eslint --format unix \
+	  --max-warnings 0 src/status/dashboard/
+	@echo "lint: src/status/dashboard/*.js as eslint has them"
 
 clean:
 	rm -rf $(BUILD_DIR) build-fuzz build-asan
