@@ -1,8 +1,10 @@
 """The ?dashboard page in a real browser: Debian's headless Chromium loads it through nginx
-from fpmd's status path, and the test reads what the page built (`--dump-dom`: one workers
-row per pid of the status JSON, refreshes counted, request URIs shown as text) and what it
-drew (`--screenshot`: the chart lines in their exact series colours inside the canvases,
-text in the workers table)."""
+from fpmd's status path, with its script and stylesheet (?dashboard.js, ?dashboard.css of
+the same path) under a Content-Security-Policy without 'unsafe-inline', and the test reads
+what the page built (`--dump-dom`: one workers row per pid of the status JSON, refreshes
+counted, request URIs shown as text), what it drew (`--screenshot`: the chart lines in their
+exact series colours inside the canvases, text in the workers table, the stylesheet's
+background) and what the browser's console said (no policy violation, no failed load)."""
 
 import json
 import os
@@ -25,7 +27,7 @@ CHROMIUM_TIMEOUT = 60  # seconds per run; a loaded two-core machine starts it in
 VIRTUAL_TIME_MS = 5000
 WINDOW = (1280, 1000)
 
-# The page's series colours (COLORS in src/status/dashboard_script.cc), per chart.
+# The page's series colours (COLORS in src/status/dashboard/dashboard.js), per chart.
 SERIES = {
     "processes": {"total": (0x58, 0xA6, 0xFF), "idle": (0x3F, 0xB9, 0x50),
                   "active": (0xF0, 0x88, 0x3E)},
@@ -35,6 +37,8 @@ SERIES = {
                 "p50": (0x7E, 0xE7, 0x87)},
 }
 MIN_LINE_PIXELS = 50
+# The page's background (--bg in src/status/dashboard/dashboard.css): the stylesheet applied.
+BACKGROUND = (0x0D, 0x11, 0x17)
 
 # A request URI a client controls: it must show as text, never become an element.
 INJECTED = "<i/id=injected>x</i>"
@@ -110,12 +114,17 @@ def status_json(nginx):
 
 def run_chromium(chromium, tmp_path, url, *commands):
     """Runs headless Chromium on url with the given commands (--dump-dom, --screenshot=...)
-    and returns its stdout; killed (its whole process group) when it overruns."""
+    and returns its stdout; killed (its whole process group) when it overruns. Fails when
+    the page's console reports a Content-Security-Policy violation or that one of the page's
+    own files (?dashboard.js, ?dashboard.css) did not load; a failing status request is
+    the banner test's business. Chromium logs console messages on stderr with
+    --enable-logging."""
     profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
     argv = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
             "--no-first-run", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars",
             "--force-device-scale-factor=1", f"--user-data-dir={profile}",
+            "--enable-logging=stderr", "--v=0",
             f"--window-size={WINDOW[0]},{WINDOW[1]}",
             f"--virtual-time-budget={VIRTUAL_TIME_MS}", *commands, url]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -133,7 +142,12 @@ def run_chromium(chromium, tmp_path, url, *commands):
         except ProcessLookupError:
             pass
         shutil.rmtree(profile, ignore_errors=True)
-    assert proc.returncode == 0, err.decode(errors="replace")[-3000:]
+    log = err.decode(errors="replace")
+    assert proc.returncode == 0, log[-3000:]
+    console = [line for line in log.splitlines() if ":CONSOLE" in line]
+    refused = [line for line in console if "Content Security Policy" in line
+               or ("Failed to load resource" in line and "?dashboard." in line)]
+    assert not refused, refused
     return out.decode()
 
 
@@ -196,19 +210,39 @@ def worker_rows(root, pool="www"):
     return table, list(table.find_all(lambda n: n.tag == "tr" and "data-pid" in n.attrs))
 
 
-def test_page_is_self_contained(site):
+def test_page_loads_only_its_own_files(site):
+    """The page has nothing inline; its script and stylesheet come from the status path with
+    their types, and the policy (a header as well as the meta element) allows no inline
+    script or style."""
     _, nginx = site
     resp = nginx.get("/status?dashboard")
     assert resp.status == 200
     assert resp.header("Content-Type", "").startswith("text/html")
+    policy = resp.header("Content-Security-Policy", "")
+    for directive in ("default-src 'none'", "script-src 'self'", "style-src 'self'",
+                      "connect-src 'self'"):
+        assert directive in policy, policy
     page = resp.text
+    assert "unsafe-inline" not in policy and "unsafe-inline" not in page
     assert "http://" not in page and "https://" not in page
     root = DomParser(page).root
-    references = [(n.tag, k, v) for n in root.find_all(lambda n: True)
-                  for k, v in n.attrs.items() if k in ("src", "href", "action", "data")]
-    assert all(v.startswith("data:") and "//" not in v for _, _, v in references), references
+    references = {(n.tag, k, v) for n in root.find_all(lambda n: True)
+                  for k, v in n.attrs.items() if k in ("src", "href", "action", "data")}
+    assert references == {("link", "href", "data:,"), ("link", "href", "?dashboard.css"),
+                          ("script", "src", "?dashboard.js")}, references
     scripts = list(root.find_all(lambda n: n.tag == "script"))
-    assert len(scripts) == 1 and "src" not in scripts[0].attrs
+    assert len(scripts) == 1 and not scripts[0].text.strip()
+    assert root.find(lambda n: n.tag == "style" or "style" in n.attrs) is None
+
+    for query, mime in (("dashboard.js", "text/javascript"), ("dashboard.css", "text/css")):
+        file = nginx.get(f"/status?{query}")
+        assert file.status == 200, file.text
+        assert file.header("Content-Type", "").split(";")[0] == mime
+        assert file.header("X-Content-Type-Options") == "nosniff"
+        assert len(file.body) > 1000
+        etag = file.header("ETag")
+        again = nginx.get(f"/status?{query}", headers={"If-None-Match": etag})
+        assert again.status == 304 and again.body == b"", (again.status, again.headers)
 
 
 def test_dom_has_a_row_per_worker(chromium, busy_site, tmp_path):
@@ -263,6 +297,7 @@ def test_screenshot_shows_table_and_charts(chromium, busy_site, tmp_path):
         shutil.copy(shot, Path(tempfile.gettempdir()) / "fpmd-dashboard.png")
     image = Image.open(shot).convert("RGB")
     assert image.size == WINDOW
+    assert image.getpixel((WINDOW[0] - 1, WINDOW[1] - 1)) == BACKGROUND, "no stylesheet"
     assert len(image.getcolors(maxcolors=WINDOW[0] * WINDOW[1])) > 100, "blank page"
 
     for chart, colours in SERIES.items():
