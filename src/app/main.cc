@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "log/log.h"
 #include "master/master.h"
+#include "os/clock.h"
 #include "os/process_title.h"
 #include "php/engine.h"
 #include "top/client.h"
@@ -134,7 +135,8 @@ int main(int argc, char** argv) {
   options.argv[0] = resolvedSelf(args[0]);
   options.running_as_root = load.running_as_root;
   options.ready_fd = ready_fd;
-  fpmd::master::Master master(std::move(*config), std::move(options));
+  const fpmd::os::MonotonicClock clock;
+  fpmd::master::Master master(std::move(*config), std::move(options), clock);
   int code = master.run();
   fpmd::php::shutdown();
   return code;

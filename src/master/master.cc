@@ -58,36 +58,40 @@ php::PoolPhpSettings phpSettingsFor(const config::PoolConfig& pool, bool shared_
 
 }  // namespace
 
-Master::Master(config::Config config, MasterOptions options)
+Master::Master(config::Config config, MasterOptions options, const os::Clock& clock)
     : config_(std::move(config)),
       options_(std::move(options)),
+      clock_(clock),
+      loop_(clock),
+      spawner_(options_.running_as_root,
+               [this](const Pool& own_pool) {
+                 signals_.resetInChild();
+                 closeMasterFdsInChild(own_pool);
+               }),
+      supervisor_(loop_, spawner_, config_.global, pools_,
+                  Supervisor::Hooks{[this] { return ladder_.serving(); },
+                                    [this] {
+                                      log::notice("Reloading in progress ...");
+                                      requestState(pm::MasterState::Reloading);
+                                    }}),
+      broker_(loop_,
+              KeepAliveBroker::Hooks{[this] { return ladder_.serving(); },
+                                     [this](Pool& pool) { supervisor_.onConnectionQueued(pool); }}),
+      ladder_(loop_, config_.global.process_control_timeout,
+              [this](int signal) { signalChildren(signal); }),
       systemd_(config_.global.systemd_interval),
-      emergency_(config_.global.emergency_restart_threshold,
-                 config_.global.emergency_restart_interval) {}
-
-os::ProcessCounts Master::processCounts() const {
-  os::ProcessCounts counts;
-  for (const auto& pool : pools_) {
-    for (const auto& [pid, child] : pool->children) {
-      if (pool->scoreboard->stage(child->slot) == cgi::Stage::Idle) {
-        counts.idle++;
-      } else {
-        counts.active++;
-      }
-    }
-    counts.requests += pool->scoreboard->header().accepted_conn;
-    counts.slow += pool->scoreboard->header().slow_requests;
-  }
-  return counts;
-}
+      tick_timer_(loop_, [this] { onTick(); }),
+      timeout_timer_(loop_,
+                     [this] {
+                       checkRequestTimeouts();
+                       timeout_timer_.armAfter(timeoutHeartbeatMicros());
+                     }),
+      systemd_timer_(loop_, [this] {
+        systemd_.heartbeat(supervisor_.processCounts(), clock_.nowMicros());
+        systemd_timer_.armAfter(systemd_.intervalMicros());
+      }) {}
 
 Master::~Master() = default;
-
-size_t Master::childCount() const {
-  size_t count = 0;
-  for (const auto& pool : pools_) count += pool->children.size();
-  return count;
-}
 
 Status Master::openListeners(net::InheritedSockets& inherited) {
   for (const config::PoolConfig& pool_config : config_.pools) {
@@ -149,15 +153,16 @@ void Master::onSignals() {
     log::debug("received {}", os::signalName(sig));
     switch (sig) {
       case SIGCHLD:
-        reapChildren();
+        supervisor_.reap();
         break;
       case SIGTERM:
       case SIGINT:
-        if (state_ != pm::MasterState::Terminating) log::notice("Terminating ...");
+        if (ladder_.state() != pm::MasterState::Terminating) log::notice("Terminating ...");
         requestState(pm::MasterState::Terminating);
         break;
       case SIGQUIT:
-        if (state_ != pm::MasterState::Terminating && state_ != pm::MasterState::Finishing) {
+        if (ladder_.state() != pm::MasterState::Terminating &&
+            ladder_.state() != pm::MasterState::Finishing) {
           log::notice("Finishing ...");
         }
         requestState(pm::MasterState::Finishing);
@@ -197,37 +202,61 @@ void Master::applyGlobalLimits() {
 }
 
 void Master::requestState(pm::MasterState requested) {
-  std::optional<pm::MasterState> next = pm::requestState(state_, requested);
-  if (!next) return;
-  state_ = *next;
-  log::debug("switching to '{}' state", pm::stateName(state_));
+  if (!ladder_.request(requested)) return;
   // A reload carries kept-alive connections to the next master; a stop closes them.
-  if (state_ != pm::MasterState::Reloading) closeHeldConnections();
-  escalation_step_ = 0;
-  sendEscalation();
+  if (ladder_.state() != pm::MasterState::Reloading) broker_.closeAll();
 }
 
-void Master::sendEscalation() {
-  auto step = pm::escalation(state_, escalation_step_, config_.global.process_control_timeout);
-  escalation_pending_ = false;
-  if (!step) return;
+void Master::signalChildren(int signal) {
   for (auto& pool : pools_) {
     for (const auto& [pid, child] : pool->children) {
-      log::debug("[pool {}] sending signal {} {} to child {}", pool->name(), step->signal,
-                 os::signalName(step->signal), pid);
-      ::kill(pid, step->signal);
+      log::debug("[pool {}] sending signal {} {} to child {}", pool->name(), signal,
+                 os::signalName(signal), pid);
+      ::kill(pid, signal);
     }
   }
-  if (childCount() > 0) log::debug("{} child(ren) still alive", childCount());
-  ++escalation_step_;
-  if (step->wait_after) {
-    escalation_pending_ = true;
-    next_escalation_us_ = scoreboard::nowMicros() + int64_t{*step->wait_after} * 1000000;
+  if (size_t alive = supervisor_.childCount(); alive > 0) {
+    log::debug("{} child(ren) still alive", alive);
   }
+}
+
+void Master::onTick() {
+  tick_timer_.armAfter(kTickMicros);
+  sampleWorkerMemory();
+  for (auto& endpoint : status_endpoints_) endpoint.server->sweep(clock_.nowMicros());
+  broker_.retryPending();
+  supervisor_.tick();
+}
+
+// Each fd is closed by what owns it (reset()), so nothing in the child still holds a
+// number that a later open() may reuse.
+void Master::closeMasterFdsInChild(const Pool& own_pool) {
+  loop_.closeInChild();
+  for (const auto& endpoint : status_endpoints_) endpoint.server->closeFdsInChild();
+  broker_.forgetInChild();
+  for (const auto& pool : pools_) {
+    pool->handback_master.reset();
+    if (pool.get() != &own_pool) {
+      pool->access_log.reset();
+      pool->listener.reset();
+      pool->handback_worker.reset();
+      pool->dispatch_worker.reset();
+      // A worker keeps its own pool's sending end of the dispatch channel: it queues
+      // kept connections whose next request has come there itself (worker::WorkerOptions).
+      pool->dispatch_master.reset();
+    }
+    for (const auto& [pid, child] : pool->children) {
+      child->stdout_pipe.reset();
+      child->stderr_pipe.reset();
+    }
+  }
+  // A worker's own log lines go to its stderr: the master relays them when
+  // catch_workers_output is on, and they go to /dev/null otherwise, as in PHP-FPM.
+  log::useStderrInChild();
 }
 
 void Master::reloadRequested() {
-  if (state_ != pm::MasterState::Normal) return;
+  if (!ladder_.serving()) return;
   // Validate first (nginx's transactional cycle): a bad file must not stop a running
   // server. PHP-FPM re-executes blindly and dies on a bad config.
   log::Level saved = log::level();
@@ -293,7 +322,7 @@ void Master::execForReload() {
     sockets[endpoint.key] = fd;
   }
   ::setenv(net::kInheritedSocketsEnv, net::formatInheritedSockets(sockets).c_str(), 1);
-  std::string kept = carryConnections();
+  std::string kept = broker_.carry(pools_);
   if (!kept.empty()) ::setenv(net::kKeptConnectionsEnv, kept.c_str(), 1);
   std::string shown;
   for (const auto& arg : options_.argv)
@@ -349,46 +378,23 @@ int Master::run() {
   log::notice("fpm is running, pid {}", ::getpid());
   os::setProcessTitle(fmt::format("fpmd: master process ({})", options_.load.path));
   loop_.add(signals_.fd(), EPOLLIN, [this](uint32_t) { onSignals(); });
-  adoptKeptConnections();  // owned before any fork, so no worker inherits one
-  startPools();
+  broker_.adopt(pools_);  // owned before any fork, so no worker inherits one
+  for (auto& pool : pools_) broker_.watchHandbacks(*pool);
+  supervisor_.startPools();
   log::notice("ready to handle connections");
   notifyReady(true);
   systemd_.ready();
-  next_systemd_us_ = scoreboard::nowMicros() + systemd_.intervalMicros();
+  if (systemd_.enabled() && systemd_.intervalMicros() > 0) {
+    systemd_timer_.armAfter(systemd_.intervalMicros());
+  }
   log::setLaunched(true);
-  next_tick_us_ = scoreboard::nowMicros() + kTickMicros;
-  const int64_t timeout_heartbeat = timeoutHeartbeatMicros();
-  next_timeout_check_us_ = scoreboard::nowMicros() + timeout_heartbeat;
+  tick_timer_.armAfter(kTickMicros);
+  if (timeoutHeartbeatMicros() > 0) timeout_timer_.armAfter(timeoutHeartbeatMicros());
 
   while (running_) {
-    int64_t now = scoreboard::nowMicros();
-    int64_t deadline = next_tick_us_;
-    if (escalation_pending_) deadline = std::min(deadline, next_escalation_us_);
-    if (timeout_heartbeat > 0) deadline = std::min(deadline, next_timeout_check_us_);
-    if (state_ == pm::MasterState::Normal) deadline = std::min(deadline, nextDeferredSpawnUs());
-    if (systemd_.enabled() && systemd_.intervalMicros() > 0) {
-      deadline = std::min(deadline, next_systemd_us_);
-    }
-    int timeout_ms = deadline <= now ? 0 : static_cast<int>((deadline - now + 999) / 1000);
-    loop_.runOnce(timeout_ms);
-
-    now = scoreboard::nowMicros();
-    if (now >= next_tick_us_) {
-      maintenance();
-      next_tick_us_ = now + kTickMicros;
-    }
-    if (escalation_pending_ && now >= next_escalation_us_) sendEscalation();
-    if (state_ == pm::MasterState::Normal && now >= nextDeferredSpawnUs()) spawnDeferred(now);
-    if (systemd_.enabled() && systemd_.intervalMicros() > 0 && now >= next_systemd_us_) {
-      systemd_.heartbeat(processCounts(), now);
-      next_systemd_us_ = now + systemd_.intervalMicros();
-    }
-    if (timeout_heartbeat > 0 && now >= next_timeout_check_us_) {
-      checkRequestTimeouts();
-      next_timeout_check_us_ = now + timeout_heartbeat;
-    }
-    if (state_ != pm::MasterState::Normal && childCount() == 0) {
-      if (state_ == pm::MasterState::Reloading) execForReload();
+    loop_.runOnce();
+    if (!ladder_.serving() && supervisor_.childCount() == 0) {
+      if (ladder_.state() == pm::MasterState::Reloading) execForReload();
       running_ = false;
     }
   }

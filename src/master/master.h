@@ -11,10 +11,13 @@
 #include <vector>
 
 #include "config/config.h"
-#include "master/pm/emergency_restart.h"
-#include "master/pm/process_ctl.h"
+#include "master/fork_spawner.h"
+#include "master/keepalive_broker.h"
 #include "master/pool.h"
+#include "master/shutdown_ladder.h"
+#include "master/supervisor.h"
 #include "net/inherited_sockets.h"
+#include "os/clock.h"
 #include "os/event_loop.h"
 #include "os/signals.h"
 #include "os/systemd_notify.h"
@@ -34,7 +37,7 @@ struct MasterOptions {
 
 class Master {
  public:
-  Master(config::Config config, MasterOptions options);
+  Master(config::Config config, MasterOptions options, const os::Clock& clock);
   ~Master();
 
   /// Opens the listeners, starts the workers and runs the loop until a stop. Returns the
@@ -49,41 +52,13 @@ class Master {
   std::string answerStatusRequest(const Pool& pool, const cgi::Params& params) const;
   /// RSS and PSS of the workers, from /proc, into their scoreboard slots.
   void sampleWorkerMemory();
-  void startPools();
-  bool spawn(Pool& pool, bool startup);
-  [[noreturn]] void runChild(Pool& pool, int slot, UniqueFd stdout_fd, UniqueFd stderr_fd,
-                             bool startup, pid_t master_pid);
+  /// In a new worker, before anything else: what the master holds that it must not.
   void closeMasterFdsInChild(const Pool& own_pool);
 
   void onSignals();
-  void reapChildren();
-  void buryChild(Pool& pool, pid_t pid, int status);
-  void onChildOutput(Pool& pool, pid_t pid, bool is_stderr);
-  void maintenance();
-  /// The process manager: what the pool looks like now, and carrying out a decision.
-  pm::PoolView poolView(const Pool& pool, int64_t now_us) const;
-  void apply(Pool& pool, const pm::PmDecision& decision, int64_t now_us);
-  /// An ondemand pool's socket became readable.
-  void onConnectionsWaiting(Pool& pool);
-  /// Keep-alive without pinning: connections workers gave back, held until the web
-  /// server sends the next request on them.
-  void onHandback(Pool& pool);
-  void hold(Pool& pool, UniqueFd fd);
-  /// Holds an idle kept-alive connection: watched until its next request comes.
-  void watch(Pool& pool, UniqueFd fd);
-  /// Reload: the held and undelivered connections, made to survive execv, as the
-  /// FPMD_KEPT_CONNECTIONS value; the next master adopts them.
-  std::string carryConnections();
-  void adoptKeptConnections();
-  void onHeldReadable(int fd);
-  void dispatchPending();
-  void closeHeldConnections();
-  /// Replacements the crash-loop back-off held back, and the process manager's re-check
-  /// of a queue that still waits (the ramp-up's 20-ms pacing).
-  void spawnDeferred(int64_t now_us);
-  int64_t nextDeferredSpawnUs() const;
-  /// The 1-s scoreboard refresh PHP-FPM does: busiest moment, listen queue.
-  void updateScoreboards();
+  /// PHP-FPM's 1-s heartbeat: scoreboards, memory samples, the process manager.
+  void onTick();
+  void signalChildren(int signal);
   /// request_terminate_timeout: SIGTERM to a worker whose request ran too long.
   void checkRequestTimeouts();
   /// request_slowlog_timeout: PHP-FPM's warning, the worker's PHP stack to the slowlog.
@@ -93,13 +68,10 @@ class Master {
   int64_t timeoutHeartbeatMicros() const;
   /// [global] rlimit_files, rlimit_core and process.priority, for the master itself.
   void applyGlobalLimits();
-  os::ProcessCounts processCounts() const;
 
   void requestState(pm::MasterState requested);
-  void sendEscalation();
   void reloadRequested();
   void reopenLogs();
-  size_t childCount() const;
   [[noreturn]] void execForReload();
   void notifyReady(bool ok);
   void writePidFile();
@@ -107,16 +79,15 @@ class Master {
 
   config::Config config_;
   MasterOptions options_;
+  const os::Clock& clock_;
   os::SignalChannel signals_;
   os::EventLoop loop_;
   std::vector<std::unique_ptr<Pool>> pools_;
-  struct HeldConnection {
-    UniqueFd fd;
-    Pool* pool;
-  };
-  std::map<int, HeldConnection> held_;
-  /// Readable held connections the dispatch channel had no room for (rare): retried.
-  std::vector<HeldConnection> pending_dispatch_;
+  // The parts, each owning its state; they reach the rest through the hooks they are given.
+  ForkSpawner spawner_;
+  Supervisor supervisor_;
+  KeepAliveBroker broker_;
+  ShutdownLadder ladder_;
   struct StatusEndpoint {
     std::string key;  // the address as FPM_SOCKETS names it, so a reload keeps the socket
     std::unique_ptr<status::StatusServer> server;
@@ -124,15 +95,10 @@ class Master {
   std::vector<StatusEndpoint> status_endpoints_;
   /// Which workers sampleWorkerMemory() reads next, when there are too many for one tick.
   size_t memory_cursor_ = 0;
-  pm::MasterState state_ = pm::MasterState::Normal;
-  int escalation_step_ = 0;
-  int64_t next_escalation_us_ = 0;
-  bool escalation_pending_ = false;
-  int64_t next_tick_us_ = 0;
-  int64_t next_timeout_check_us_ = 0;
   os::SystemdNotifier systemd_{0};
-  pm::EmergencyRestart emergency_{0, 0};
-  int64_t next_systemd_us_ = 0;
+  os::Timer tick_timer_;
+  os::Timer timeout_timer_;
+  os::Timer systemd_timer_;
   bool running_ = true;
   int exit_code_ = 0;
 };

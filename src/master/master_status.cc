@@ -66,12 +66,12 @@ std::string Master::answerStatusRequest(const Pool& pool, const cgi::Params& par
   const config::PoolConfig& config = pool.config;
   status::PageRoutes routes{config.ping_path, config.ping_response, config.pm_status_path};
   status::StatusReaders readers;
-  readers.pool = [&pool] {
-    return std::optional(status::makePoolStatus(pool.scoreboard->snapshot(),
-                                                scoreboard::nowMicros(), os::wallMicros()));
+  readers.pool = [this, &pool] {
+    return std::optional(
+        status::makePoolStatus(pool.scoreboard->snapshot(), clock_.nowMicros(), os::wallMicros()));
   };
   readers.all_pools = [this] {
-    int64_t now = scoreboard::nowMicros();
+    int64_t now = clock_.nowMicros();
     int64_t wall_now = os::wallMicros();
     std::vector<status::PoolStatus> all;
     for (const auto& each : pools_) {

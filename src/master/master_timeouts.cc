@@ -68,7 +68,7 @@ void Master::traceSlowRequest(Pool& pool, Child& child, const scoreboard::Slot& 
 }
 
 void Master::checkRequestTimeouts() {
-  int64_t now = scoreboard::nowMicros();
+  int64_t now = clock_.nowMicros();
   for (auto& pool : pools_) {
     int timeout = pool->config.request_terminate_timeout;
     int slow = pool->config.request_slowlog_timeout;

@@ -33,4 +33,16 @@ constexpr int64_t wallTimeOf(int64_t stamp_us, int64_t monotonic_now_us, int64_t
   return wall_now_us - (monotonic_now_us - stamp_us);
 }
 
+/// The monotonic clock as a part takes it: passed in, so a test can drive the time.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual int64_t nowMicros() const = 0;
+};
+
+class MonotonicClock final : public Clock {
+ public:
+  int64_t nowMicros() const override { return monotonicMicros(); }
+};
+
 }  // namespace fpmd::os

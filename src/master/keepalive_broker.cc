@@ -1,6 +1,4 @@
-// Keep-alive without pinning: the master holds the idle kept-alive connections workers
-// give back and hands each to a free worker when the web server sends its next request;
-// a reload carries them to the next master.
+#include "master/keepalive_broker.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -10,13 +8,23 @@
 
 #include "common/fd_flags.h"
 #include "log/log.h"
-#include "master/master.h"
 #include "net/fd_passing.h"
 #include "net/inherited_sockets.h"
 
 namespace fpmd::master {
 
-void Master::onHandback(Pool& pool) {
+void KeepAliveBroker::watchHandbacks(Pool& pool) {
+  Pool* pool_ptr = &pool;
+  loop_.add(pool.handback_master.get(), EPOLLIN,
+            [this, pool_ptr](uint32_t) { onHandback(*pool_ptr); });
+}
+
+void KeepAliveBroker::forgetInChild() {
+  held_.clear();
+  pending_dispatch_.clear();
+}
+
+void KeepAliveBroker::onHandback(Pool& pool) {
   for (;;) {
     UniqueFd fd = net::receiveFd(pool.handback_master.get());
     if (!fd && errno == EMFILE) {
@@ -31,7 +39,7 @@ void Master::onHandback(Pool& pool) {
   }
 }
 
-void Master::hold(Pool& pool, UniqueFd fd) {
+void KeepAliveBroker::hold(Pool& pool, UniqueFd fd) {
   int raw = fd.get();
   char byte;
   ssize_t n = ::recv(raw, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -42,7 +50,7 @@ void Master::hold(Pool& pool, UniqueFd fd) {
   }
   // Its next request has come (often already when a worker's hand-back is read).
   HeldConnection held{std::move(fd), &pool};
-  if (state_ != pm::MasterState::Normal) {
+  if (!hooks_.serving()) {
     // A request waits on it but the workers are leaving: a reload carries it to the next
     // master; a stop closes it with everything else.
     pending_dispatch_.push_back(std::move(held));
@@ -56,21 +64,16 @@ void Master::hold(Pool& pool, UniqueFd fd) {
   }
   // The connection is now queued for the pool's workers, like one in the listen queue:
   // make sure one exists to take it (ondemand may have none).
-  if (pool.config.pm != config::PoolConfig::Pm::Static) {
-    int64_t now = scoreboard::nowMicros();
-    pm::PoolView view = poolView(pool, now);
-    view.queued = std::max(view.queued, 0) + 1;
-    apply(pool, pm::onDemand(pool.pm_settings, view, pool.pm_state), now);
-  }
+  hooks_.queued(pool);
 }
 
-void Master::watch(Pool& pool, UniqueFd fd) {
+void KeepAliveBroker::watch(Pool& pool, UniqueFd fd) {
   int raw = fd.get();
   held_[raw] = HeldConnection{std::move(fd), &pool};
   loop_.add(raw, EPOLLIN | EPOLLRDHUP, [this, raw](uint32_t) { onHeldReadable(raw); });
 }
 
-void Master::onHeldReadable(int fd) {
+void KeepAliveBroker::onHeldReadable(int fd) {
   auto it = held_.find(fd);
   if (it == held_.end()) return;
   loop_.remove(fd);
@@ -79,8 +82,8 @@ void Master::onHeldReadable(int fd) {
   hold(*held.pool, std::move(held.fd));
 }
 
-void Master::dispatchPending() {
-  if (state_ != pm::MasterState::Normal) return;
+void KeepAliveBroker::retryPending() {
+  if (pending_dispatch_.empty() || !hooks_.serving()) return;
   std::vector<HeldConnection> waiting = std::move(pending_dispatch_);
   pending_dispatch_.clear();
   for (auto& held : waiting) {
@@ -90,13 +93,13 @@ void Master::dispatchPending() {
   }
 }
 
-void Master::closeHeldConnections() {
+void KeepAliveBroker::closeAll() {
   for (auto& [fd, held] : held_) loop_.remove(fd);
   held_.clear();
   pending_dispatch_.clear();
 }
 
-std::string Master::carryConnections() {
+std::string KeepAliveBroker::carry(const std::vector<std::unique_ptr<Pool>>& pools) {
   std::map<std::string, std::vector<int>> kept;
   auto keep = [&kept](const Pool& pool, int fd) {
     if (!setCloseOnExec(fd, false)) {  // to survive execv
@@ -106,7 +109,7 @@ std::string Master::carryConnections() {
     }
     kept[pool.name()].push_back(fd);
   };
-  for (auto& pool : pools_) {
+  for (const auto& pool : pools) {
     // Connections sent to the workers but not taken before they left, and those the
     // leaving workers gave back that the loop has not read yet.
     for (int channel : {pool->dispatch_worker.get(), pool->handback_master.get()}) {
@@ -132,7 +135,7 @@ std::string Master::carryConnections() {
   return net::formatKeptConnections(kept);
 }
 
-void Master::adoptKeptConnections() {
+void KeepAliveBroker::adopt(const std::vector<std::unique_ptr<Pool>>& pools) {
   const char* value = std::getenv(net::kKeptConnectionsEnv);
   if (value == nullptr) return;
   auto kept = net::parseKeptConnections(value);
@@ -140,7 +143,7 @@ void Master::adoptKeptConnections() {
   size_t adopted = 0;
   for (auto& [name, fds] : kept) {
     Pool* owner = nullptr;
-    for (auto& pool : pools_) {
+    for (const auto& pool : pools) {
       if (pool->name() == name) owner = pool.get();
     }
     for (int fd : fds) {
