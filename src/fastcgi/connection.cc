@@ -22,7 +22,7 @@ constexpr size_t kReadBufferSize = 64 * 1024;
 }  // namespace
 
 Connection::Connection(UniqueFd fd, ServerValues values, std::string preread)
-    : fd_(std::move(fd)), values_(values) {
+    : fd_(std::move(fd)), values_(values), core_(values) {
   in_capacity_ = std::max(kReadBufferSize, preread.size());
   in_ = std::make_unique_for_overwrite<char[]>(in_capacity_);
   std::memcpy(in_.get(), preread.data(), preread.size());
@@ -41,21 +41,16 @@ void Connection::failSys(std::string_view call) {
 }
 
 void Connection::resetRequest() {
-  active_ = false;
-  request_id_ = 0;
-  keep_conn_ = false;
-  params_done_ = false;
-  stdin_done_ = false;
+  core_.endRequest();
   stderr_used_ = false;
   finished_ = false;
   aborted_ = peer_gone_;
   pending_stdin_ = {};
-  params_.reset();
   out_.clear();
 }
 
 bool Connection::reusable() const {
-  return active_ && finished_ && keep_conn_ && !aborted_ && !error_;
+  return core_.active() && finished_ && core_.keepConn() && !aborted_ && !error_;
 }
 
 Connection::Next Connection::nextRecord(Record& record, IdleWait* idle_wait) {
@@ -71,8 +66,8 @@ Connection::Next Connection::nextRecord(Record& record, IdleWait* idle_wait) {
     // The parser took every byte (partial records are kept inside it): the buffer is
     // free, and no view into it is still in use.
     in_pos_ = in_end_ = 0;
-    if (idle_wait != nullptr && !params_done_ &&
-        !idle_wait->waitReadable(fd_.get(), active_ || !parser_.atBoundary())) {
+    if (idle_wait != nullptr && !paramsDone() &&
+        !idle_wait->waitReadable(fd_.get(), core_.active() || !parser_.atBoundary())) {
       return Next::GaveUp;
     }
     long n = readSome(fd_.get(), in_.get(), in_capacity_);
@@ -86,87 +81,26 @@ Connection::Next Connection::nextRecord(Record& record, IdleWait* idle_wait) {
   }
 }
 
-Connection::Dispatch Connection::dispatch(const Record& record) {
-  const auto type = static_cast<RecordType>(record.type);
-  if (record.request_id == kManagementRequestId || !isKnownType(record.type)) {
-    std::string& out = out_.records();
-    if (record.request_id == kManagementRequestId && type == RecordType::GetValues) {
-      if (Status status = appendGetValuesResult(out, record.content, values_); !status) {
-        fail(status.error());
-        return Dispatch::Failed;
-      }
-    } else {
-      appendUnknownType(out, record.type);
-    }
-    return sendBuffered() ? Dispatch::Handled : Dispatch::Failed;
+std::optional<ResponderCore::Event> Connection::dispatch(const Record& record) {
+  std::string reply;
+  ResponderCore::Event event = core_.onRecord(record, reply);
+  if (event == ResponderCore::Event::Failed) {
+    fail(core_.error());
+    return std::nullopt;
   }
-  switch (type) {
-    case RecordType::EndRequest:
-    case RecordType::Stdout:
-    case RecordType::Stderr:
-    case RecordType::GetValuesResult:
-    case RecordType::UnknownType:
-      fail(fmt::format("unexpected record type {} (sent by applications, not web servers)",
-                       record.type));
-      return Dispatch::Failed;
-    case RecordType::BeginRequest:
-      if (active_ && record.request_id != request_id_) {
-        appendEndRequest(out_.records(), record.request_id, 0, ProtocolStatus::CantMpxConn);
-        return sendBuffered() ? Dispatch::Handled : Dispatch::Failed;
-      }
-      return Dispatch::Ours;
-    default:
-      // Before a request begins, anything but BEGIN_REQUEST is garbage: drop the
-      // connection, as PHP-FPM does, rather than wait on a peer that is not speaking
-      // FastCGI. During a request, records of other (ended or refused) requests are
-      // ignored, as the specification asks.
-      if (!active_) {
-        if (refused_request_id_ != 0 && record.request_id == refused_request_id_) {
-          return Dispatch::Handled;  // the rest of a request we refused (UNKNOWN_ROLE)
-        }
-        fail(fmt::format("record type {} for request id {} before BEGIN_REQUEST", record.type,
-                         record.request_id));
-        return Dispatch::Failed;
-      }
-      if (record.request_id != request_id_) return Dispatch::Handled;
-      return Dispatch::Ours;
+  // A management answer or a refusal goes out at once (with any output already batched);
+  // otherwise the batch waits for its threshold or the script's flush.
+  if (!reply.empty()) {
+    out_.records() += reply;
+    if (!sendBuffered()) return std::nullopt;
   }
-}
-
-bool Connection::beginRequest(const Record& record) {
-  if (active_) {
-    fail(fmt::format("second BEGIN_REQUEST for request id {}", record.request_id));
-    return false;
-  }
-  if (record.content.size() != kBeginRequestBodySize) {
-    fail(fmt::format("BEGIN_REQUEST body of {} bytes instead of {}", record.content.size(),
-                     kBeginRequestBodySize));
-    return false;
-  }
-  const auto* body = reinterpret_cast<const unsigned char*>(record.content.data());
-  const unsigned role = (body[0] << 8) | body[1];
-  const bool keep_conn = (body[2] & kKeepConn) != 0;
-  if (role != static_cast<unsigned>(Role::Responder)) {
-    log::warning("FastCGI request from {} refused: role {} is not supported (only RESPONDER)",
-                 describePeer(fd_.get()), role);
-    appendEndRequest(out_.records(), record.request_id, 0, ProtocolStatus::UnknownRole);
-    refused_request_id_ = record.request_id;
-    if (!sendBuffered()) return false;
-    // Logged already: without keep-conn the peer expects us to close.
-    error_ = !keep_conn;
-    return keep_conn;
-  }
-  active_ = true;
-  request_id_ = record.request_id;
-  keep_conn_ = keep_conn;
-  out_.setRequestId(request_id_);
-  return true;
+  return event;
 }
 
 Connection::ReadResult Connection::readRequest(cgi::Params& params, IdleWait* idle_wait) {
   params.clear();
   if (error_) return ReadResult::Error;
-  if (active_) {
+  if (core_.active()) {
     if (!reusable()) return ReadResult::Closed;
     if (!drainBody()) return error_ ? ReadResult::Error : ReadResult::Closed;
   }
@@ -178,62 +112,51 @@ Connection::ReadResult Connection::readRequest(cgi::Params& params, IdleWait* id
     Next next = nextRecord(record, idle_wait);
     if (next == Next::Error) return ReadResult::Error;
     if (next == Next::GaveUp) {
-      return active_ || !parser_.atBoundary() ? ReadResult::TimedOut : ReadResult::Idle;
+      return core_.active() || !parser_.atBoundary() ? ReadResult::TimedOut : ReadResult::Idle;
     }
     if (next == Next::Eof) {
       peer_gone_ = true;
-      if (!active_ && parser_.atBoundary()) return ReadResult::Closed;
+      if (!core_.active() && parser_.atBoundary()) return ReadResult::Closed;
       fail("connection closed in the middle of a request");
       return ReadResult::Error;
     }
-    Dispatch dispatched = dispatch(record);
-    if (dispatched == Dispatch::Failed) return failed();
-    if (dispatched == Dispatch::Handled) continue;
-    switch (static_cast<RecordType>(record.type)) {
-      case RecordType::BeginRequest:
-        if (!beginRequest(record)) return failed();
-        break;
-      case RecordType::Params:
-        if (!record.content.empty()) {
-          if (Status status = params_.append(record.content); !status) {
-            fail(status.error());
-            return ReadResult::Error;
-          }
-          break;
-        }
-        params.set("FCGI_ROLE", "RESPONDER");
-        if (Status status = params_.finish(params); !status) {
-          fail(status.error());
-          return ReadResult::Error;
-        }
-        params_done_ = true;
-        if (keep_conn_ && !nodelay_set_) {
+    std::optional<ResponderCore::Event> event = dispatch(record);
+    if (!event) return failed();
+    switch (*event) {
+      case ResponderCore::Event::RequestReady:
+        params = std::move(core_.params());
+        out_.setRequestId(core_.requestId());
+        if (core_.keepConn() && !nodelay_set_) {
           // As PHP-FPM: on a kept TCP connection the end of one response must not wait
           // for the ACK of the previous one.
           setNoDelayIfTcp(fd_.get());
           nodelay_set_ = true;
         }
         return ReadResult::Request;
-      case RecordType::Stdin:
-        fail(fmt::format("STDIN before the end of PARAMS for request id {}", request_id_));
-        return ReadResult::Error;
-      case RecordType::AbortRequest:
-        // Aborted before it started: answer it, then wait for the next one if kept.
-        appendEndRequest(out_.records(), request_id_, 0, ProtocolStatus::RequestComplete);
-        if (!sendBuffered()) return failed();
-        if (!keep_conn_) return ReadResult::Closed;
+      case ResponderCore::Event::Refused:
+        log::warning("FastCGI request from {} refused: role {} is not supported (only RESPONDER)",
+                     describePeer(fd_.get()), core_.refusedRole());
+        // Logged already: without keep-conn the peer expects us to close.
+        if (!core_.keepConn()) {
+          error_ = true;
+          return ReadResult::Error;
+        }
+        break;
+      case ResponderCore::Event::Aborted:
+        // Aborted before it started (answered by the core): wait for the next one if kept.
+        if (!core_.keepConn()) return ReadResult::Closed;
         resetRequest();
         break;
       default:
-        break;  // FCGI_DATA belongs to the FILTER role
+        break;
     }
   }
 }
 
 long Connection::fillStdin() {
-  if (!active_ || !params_done_ || aborted_ || error_) return -1;
+  if (!paramsDone() || aborted_ || error_) return -1;
   while (pending_stdin_.empty()) {
-    if (stdin_done_) return 0;
+    if (core_.phase() == ResponderCore::Phase::BodyEnded) return 0;
     Record record;
     Next next = nextRecord(record);
     if (next == Next::Eof) {
@@ -241,32 +164,16 @@ long Connection::fillStdin() {
       return -1;
     }
     if (next == Next::Error) return -1;
-    Dispatch dispatched = dispatch(record);
-    if (dispatched == Dispatch::Failed) return -1;
-    if (dispatched == Dispatch::Handled) continue;
-    switch (static_cast<RecordType>(record.type)) {
-      case RecordType::Stdin:
-        if (record.content.empty()) {
-          stdin_done_ = true;
-        } else {
-          pending_stdin_ = record.content;
-        }
-        break;
-      case RecordType::AbortRequest:
-        aborted_ = true;
-        return -1;
-      case RecordType::BeginRequest:
-      case RecordType::Params:
-        fail(fmt::format("record type {} after the end of PARAMS for request id {}", record.type,
-                         request_id_));
-        return -1;
-      default:
-        break;
+    std::optional<ResponderCore::Event> event = dispatch(record);
+    if (!event) return -1;
+    if (*event == ResponderCore::Event::Stdin) pending_stdin_ = core_.stdin();
+    if (*event == ResponderCore::Event::Aborted) {
+      aborted_ = true;
+      return -1;
     }
   }
   return 1;
 }
-
 long Connection::readBody(char* buf, size_t len) {
   if (len == 0) return 0;  // as read(2); must not block waiting for a record
   long filled = fillStdin();
@@ -278,7 +185,7 @@ long Connection::readBody(char* buf, size_t len) {
 }
 
 bool Connection::drainBody() {
-  if (!active_ || !params_done_) return true;
+  if (!paramsDone()) return true;
   for (;;) {
     pending_stdin_ = {};
     long filled = fillStdin();
@@ -307,7 +214,7 @@ bool Connection::sendBuffered() {
 }
 
 bool Connection::write(RecordType type, std::string_view data) {
-  if (!active_ || finished_ || aborted_ || error_) return false;
+  if (!core_.active() || finished_ || aborted_ || error_) return false;
   if (type == RecordType::Stderr && !data.empty()) stderr_used_ = true;
   while (!data.empty()) {
     // Keeps the buffer near kFlushThreshold even for one large write.
@@ -322,7 +229,7 @@ bool Connection::write(RecordType type, std::string_view data) {
 void Connection::checkForAbort() {
   // Stdin the script has not read yet must stay where readBody() will find it: look
   // only when none is pending (it is a view into in_).
-  if (!params_done_ || aborted_ || peer_gone_ || error_ || !pending_stdin_.empty()) return;
+  if (!paramsDone() || aborted_ || peer_gone_ || error_ || !pending_stdin_.empty()) return;
   if (in_pos_ == in_end_) {
     pollfd ready{fd_.get(), POLLIN | POLLRDHUP, 0};
     if (::poll(&ready, 1, 0) <= 0) return;
@@ -349,31 +256,21 @@ void Connection::checkForAbort() {
       fail(parser_.error());
       return;
     }
-    if (dispatch(record) != Dispatch::Ours) continue;
-    switch (static_cast<RecordType>(record.type)) {
-      case RecordType::AbortRequest:
-        aborted_ = true;
-        return;
-      case RecordType::Stdin:
-        if (record.content.empty()) {
-          stdin_done_ = true;
-          continue;
-        }
-        pending_stdin_ = record.content;  // for readBody(); stop here
-        return;
-      case RecordType::BeginRequest:
-      case RecordType::Params:
-        fail(fmt::format("record type {} after the end of PARAMS for request id {}", record.type,
-                         request_id_));
-        return;
-      default:
-        continue;
+    std::optional<ResponderCore::Event> event = dispatch(record);
+    if (!event) return;
+    if (*event == ResponderCore::Event::Aborted) {
+      aborted_ = true;
+      return;
+    }
+    if (*event == ResponderCore::Event::Stdin) {
+      pending_stdin_ = core_.stdin();  // for readBody(); stop here
+      return;
     }
   }
 }
 
 bool Connection::flush() {
-  if (!active_ || finished_ || aborted_ || error_) return false;
+  if (!core_.active() || finished_ || aborted_ || error_) return false;
   // A script that flushes is streaming: the moment to notice a web server that aborted
   // the request or went away. PHP-FPM only notices on a failed write; one poll() here
   // lets connection_aborted() see it at once.
@@ -383,7 +280,7 @@ bool Connection::flush() {
 }
 
 bool Connection::finish() {
-  if (!active_ || finished_) return false;
+  if (!core_.active() || finished_) return false;
   finished_ = true;
   if (peer_gone_ || error_) {
     out_.clear();
@@ -391,9 +288,9 @@ bool Connection::finish() {
   }
   // Also after FCGI_ABORT_REQUEST: the web server still waits for END_REQUEST.
   std::string& out = out_.records();
-  if (stderr_used_) appendRecord(out, RecordType::Stderr, request_id_, {});
-  appendRecord(out, RecordType::Stdout, request_id_, {});
-  appendEndRequest(out, request_id_, 0, ProtocolStatus::RequestComplete);
+  if (stderr_used_) appendRecord(out, RecordType::Stderr, core_.requestId(), {});
+  appendRecord(out, RecordType::Stdout, core_.requestId(), {});
+  appendEndRequest(out, core_.requestId(), 0, ProtocolStatus::RequestComplete);
   return sendBuffered() && !aborted_;
 }
 

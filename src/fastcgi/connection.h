@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,7 @@
 #include "fastcgi/name_value.h"
 #include "fastcgi/output_buffer.h"
 #include "fastcgi/record_parser.h"
+#include "fastcgi/responder_core.h"
 
 namespace fpmd::fastcgi {
 
@@ -67,9 +69,9 @@ class Connection {
   /// END_REQUEST (app status 0, FCGI_REQUEST_COMPLETE), a small response in one write.
   cgi::ResponseSink& sink() { return sink_; }
 
-  uint16_t requestId() const { return request_id_; }
+  uint16_t requestId() const { return core_.requestId(); }
   /// FCGI_KEEP_CONN of the current request.
-  bool keepConn() const { return keep_conn_; }
+  bool keepConn() const { return core_.keepConn(); }
   /// FCGI_ABORT_REQUEST received, or the peer went away.
   bool aborted() const { return aborted_; }
   int fd() const { return fd_.get(); }
@@ -110,14 +112,17 @@ class Connection {
   };
 
   enum class Next { Record, Eof, Error, GaveUp };
-  /// What a record means for the current request, after the checks common to all phases.
-  enum class Dispatch { Handled, Ours, Failed };
 
   /// The next record, reading as needed; `idle_wait` is asked before each read while no
   /// request is active.
   Next nextRecord(Record& record, IdleWait* idle_wait = nullptr);
-  Dispatch dispatch(const Record& record);
-  bool beginRequest(const Record& record);
+  /// One record through the protocol core, its replies sent at once. nullopt: the
+  /// connection failed (logged).
+  std::optional<ResponderCore::Event> dispatch(const Record& record);
+  bool paramsDone() const {
+    return core_.phase() == ResponderCore::Phase::Body ||
+           core_.phase() == ResponderCore::Phase::BodyEnded;
+  }
   /// Makes the current request's next stdin bytes available in pending_stdin_: > 0 when
   /// some are, 0 at the end of stdin, -1 when aborted or failed.
   long fillStdin();
@@ -140,7 +145,7 @@ class Connection {
   UniqueFd fd_;
   ServerValues values_;
   RecordParser parser_;
-  ParamsAssembler params_;
+  ResponderCore core_;
   OutputBuffer out_;
   std::unique_ptr<char[]> in_;
   size_t in_capacity_ = 0;
@@ -148,12 +153,6 @@ class Connection {
   size_t in_end_ = 0;
   std::string_view pending_stdin_;
 
-  bool active_ = false;  // a request began and is not over
-  uint16_t request_id_ = 0;
-  uint16_t refused_request_id_ = 0;  // its remaining records are ignored
-  bool keep_conn_ = false;
-  bool params_done_ = false;
-  bool stdin_done_ = false;
   bool stderr_used_ = false;
   bool finished_ = false;
   bool aborted_ = false;    // abort record or peer gone

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "fastcgi/management.h"
 #include "fastcgi/record_encoder.h"
 
 namespace fpmd::fastcgi {
@@ -20,67 +19,30 @@ ResponderSession::State ResponderSession::feed(std::string_view input, std::stri
 }
 
 ResponderSession::State ResponderSession::onRecord(const Record& record, std::string& out) {
-  auto type = static_cast<RecordType>(record.type);
-  if (record.request_id == kManagementRequestId) {
-    if (type == RecordType::GetValues) {
-      // A status page needs one connection at a time from the web server's point of view.
-      if (!appendGetValuesResult(out, record.content, ServerValues{})) {
-        return fail("malformed FCGI_GET_VALUES");
-      }
-    } else {
-      appendUnknownType(out, record.type);
+  switch (core_.onRecord(record, out)) {
+    case ResponderCore::Event::Failed:
+      return fail(core_.error());
+    case ResponderCore::Event::RequestReady: {
+      const uint16_t id = core_.requestId();
+      appendStream(out, RecordType::Stdout, id, answer_(core_.params()));
+      appendRecord(out, RecordType::Stdout, id, {});
+      appendEndRequest(out, id, 0, ProtocolStatus::RequestComplete);
+      // The body that may follow is read to its end, so the next request starts clean.
+      return core_.keepConn() ? State::Open : State::Done;
     }
-    return State::Open;
-  }
-  if (type == RecordType::BeginRequest) {
-    if (request_id_ != 0) {
-      // One request at a time on a connection: PHP-FPM does not multiplex either.
-      std::string end;
-      appendEndRequest(end, record.request_id, 0, ProtocolStatus::CantMpxConn);
-      out += end;
+    case ResponderCore::Event::StdinEnded:
+      core_.endRequest();
       return State::Open;
+    case ResponderCore::Event::Aborted: {
+      // Before the params ended the core answered it; after, the answer is already out.
+      const bool keep = core_.keepConn();
+      core_.endRequest();
+      return keep ? State::Open : State::Done;
     }
-    if (record.content.size() != kBeginRequestBodySize) return fail("malformed BEGIN_REQUEST");
-    auto role = static_cast<uint16_t>(static_cast<uint8_t>(record.content[0]) << 8 |
-                                      static_cast<uint8_t>(record.content[1]));
-    request_id_ = record.request_id;
-    keep_conn_ = (static_cast<uint8_t>(record.content[2]) & kKeepConn) != 0;
-    answered_ = false;
-    params_.reset();
-    if (role != static_cast<uint16_t>(Role::Responder)) {
-      appendEndRequest(out, request_id_, 0, ProtocolStatus::UnknownRole);
-      request_id_ = 0;
-      return keep_conn_ ? State::Open : State::Done;
-    }
-    return State::Open;
-  }
-  if (record.request_id != request_id_) return State::Open;  // a request we ended: ignore
-  switch (type) {
-    case RecordType::Params: {
-      if (answered_) return fail("PARAMS after the end of the PARAMS stream");
-      if (!record.content.empty()) {
-        if (!params_.append(record.content)) return fail("PARAMS stream too long");
-        return State::Open;
-      }
-      cgi::Params params;
-      if (!params_.finish(params)) return fail("malformed PARAMS stream");
-      appendStream(out, RecordType::Stdout, request_id_, answer_(params));
-      appendRecord(out, RecordType::Stdout, request_id_, {});
-      appendEndRequest(out, request_id_, 0, ProtocolStatus::RequestComplete);
-      answered_ = true;
-      if (!keep_conn_) return State::Done;
-      return State::Open;
-    }
-    case RecordType::Stdin:
-      // The body of an answered request: read to its end so the next request starts clean.
-      if (record.content.empty() && answered_) request_id_ = 0;
-      return State::Open;
-    case RecordType::AbortRequest:
-      if (!answered_) appendEndRequest(out, request_id_, 0, ProtocolStatus::RequestComplete);
-      request_id_ = 0;
-      return keep_conn_ ? State::Open : State::Done;
+    case ResponderCore::Event::Refused:
+      return core_.keepConn() ? State::Open : State::Done;
     default:
-      return fail(fmt::format("unexpected record type {}", record.type));
+      return State::Open;
   }
 }
 

@@ -6,7 +6,7 @@
 //
 // The answer goes out as soon as the PARAMS stream ends (a status request has no body to
 // wait for); STDIN that follows is read and ignored. Requests on a kept connection are
-// answered in turn. GET_VALUES is answered; other management records get UNKNOWN_TYPE.
+// answered in turn. What each record means is the ResponderCore's, as for the workers.
 
 #include <cstdint>
 #include <functional>
@@ -14,8 +14,8 @@
 #include <string_view>
 
 #include "cgi/request.h"
-#include "fastcgi/name_value.h"
 #include "fastcgi/record_parser.h"
+#include "fastcgi/responder_core.h"
 
 namespace fpmd::fastcgi {
 
@@ -42,10 +42,8 @@ class ResponderSession {
 
   Answer answer_;
   RecordParser parser_;
-  ParamsAssembler params_;
-  uint16_t request_id_ = 0;  // 0: between requests
-  bool keep_conn_ = false;
-  bool answered_ = false;  // this request's answer is out; waiting for its STDIN to end
+  // A status page needs one connection at a time from the web server's point of view.
+  ResponderCore core_{ServerValues{}};
   std::string error_;
 };
 

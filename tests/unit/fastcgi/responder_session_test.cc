@@ -4,32 +4,17 @@
 #include "fastcgi/record_encoder.h"
 #include "fastcgi/record_parser.h"
 #include "fastcgi/responder_session.h"
+#include "unit/fastcgi/web_server_records.h"
 
 namespace fpmd::fastcgi {
 namespace {
 
 std::string begin(uint16_t id, bool keep, uint16_t role = 1) {
-  std::string body{static_cast<char>(role >> 8),
-                   static_cast<char>(role & 0xff),
-                   static_cast<char>(keep ? kKeepConn : 0),
-                   0,
-                   0,
-                   0,
-                   0,
-                   0};
-  std::string out;
-  appendRecord(out, RecordType::BeginRequest, id, body);
-  return out;
+  return testing::beginRecord(id, keep, role);
 }
 
 std::string request(uint16_t id, bool keep, std::string_view script) {
-  std::string pairs;
-  appendNameValue(pairs, "SCRIPT_NAME", script);
-  std::string out = begin(id, keep);
-  appendRecord(out, RecordType::Params, id, pairs);
-  appendRecord(out, RecordType::Params, id, {});
-  appendRecord(out, RecordType::Stdin, id, {});
-  return out;
+  return testing::wholeRequest(id, keep, script);
 }
 
 struct Parsed {
@@ -119,6 +104,32 @@ TEST(ResponderSession, MalformedInputIsInvalidWithAReason) {
                            5));
   appendRecord(input, RecordType::Params, 1, {});
   EXPECT_EQ(truncated_pair.feed(input, out), ResponderSession::State::Invalid);
+}
+
+// The workers' Connection drops such a peer (PHP-FPM does too); the master's status socket
+// used to skip its records and wait.
+TEST(ResponderSession, RecordsBeforeBeginRequestDropTheConnectionAsInTheWorkers) {
+  ResponderSession s = session();
+  std::string out;
+  std::string input;
+  appendRecord(input, RecordType::Params, 1, {});
+  input += request(1, false, "/status");
+  EXPECT_EQ(s.feed(input, out), ResponderSession::State::Invalid);
+  EXPECT_NE(s.error().find("before BEGIN_REQUEST"), std::string::npos) << s.error();
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(ResponderSession, AbortAfterTheAnswerEndsTheRequestWithoutASecondEnd) {
+  ResponderSession s = session();
+  std::string out;
+  std::string input = begin(1, true);
+  appendRecord(input, RecordType::Params, 1, {});
+  appendRecord(input, RecordType::AbortRequest, 1, {});
+  input += request(2, false, "/next");
+  EXPECT_EQ(s.feed(input, out), ResponderSession::State::Done);
+  Parsed parsed = parse(out);
+  EXPECT_EQ(parsed.end_requests, 2);
+  EXPECT_NE(parsed.stdout_data.find("page /next"), std::string::npos);
 }
 
 }  // namespace
