@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "common/fd_flags.h"
+#include "log/failure_episode.h"
 
 namespace fpmd::log {
 namespace {
@@ -23,7 +24,7 @@ struct State {
   bool child = false;
   std::string file_path;
   // The error log file refusing lines (a full disk): said once on stderr, and counted.
-  bool file_failing = false;
+  FailureEpisode file_failure;
   uint64_t lost_lines = 0;
 };
 
@@ -197,8 +198,7 @@ namespace {
 // journal under systemd) hears of it once per episode, and the file of the end of it.
 void fileFailed(State& s, int err) {
   ++s.lost_lines;
-  if (s.file_failing) return;
-  s.file_failing = true;
+  if (!s.file_failure.failed()) return;
   if (s.target.fd == 2) return;
   std::string line = formatLine(
       Level::Error,
@@ -211,7 +211,6 @@ void fileFailed(State& s, int err) {
 }
 
 void fileRecovered(State& s) {
-  s.file_failing = false;
   std::string line = formatLine(
       Level::Notice, fmt::format("the error log takes lines again; {} were lost", s.lost_lines), 0,
       true, false);
@@ -234,7 +233,7 @@ void write(Level lvl, std::string_view message, int syserror) {
     std::string line = formatLine(lvl, message, syserror, !s.child, debug_format);
     line += '\n';
     if (writeAll(s.target.fd, line)) {
-      if (s.file_failing) fileRecovered(s);
+      if (s.file_failure.succeeded()) fileRecovered(s);
     } else if (s.target.kind == Target::Kind::File && !s.child) {
       fileFailed(s, errno);
     }

@@ -50,18 +50,15 @@ void Master::traceSlowRequest(Pool& pool, Child& child, const scoreboard::Slot& 
         ::open(pool.config.slowlog.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666));
     // A full disk is said once per episode, not at every slow request.
     if (!file) {
-      if (!pool.slowlog_failing) {
+      if (pool.slowlog_failure.failed()) {
         log::sysError(log::Level::Error, "unable to open slowlog ({})", pool.config.slowlog);
       }
-      pool.slowlog_failing = true;
     } else if (::write(file.get(), entry.data(), entry.size()) < 0) {
-      if (!pool.slowlog_failing) {
+      if (pool.slowlog_failure.failed()) {
         log::sysError(log::Level::Error, "unable to write to slowlog ({})", pool.config.slowlog);
       }
-      pool.slowlog_failing = true;
-    } else if (pool.slowlog_failing) {
+    } else if (pool.slowlog_failure.succeeded()) {
       log::notice("[pool {}] writing to the slowlog again", pool.name());
-      pool.slowlog_failing = false;
     }
   }
   log::notice("finished trace of {}", pid);

@@ -11,6 +11,7 @@
 #include "common/unique_fd.h"
 #include "config/config.h"
 #include "log/access_log.h"
+#include "log/failure_episode.h"
 #include "master/pm/pm_policy.h"
 #include "master/pm/spawn_backoff.h"
 #include "master/worker_output.h"
@@ -57,7 +58,7 @@ struct Pool {
   /// access.log, opened by the master (workers inherit the fd), and its parsed format.
   UniqueFd access_log;
   /// The slowlog refused an entry (a full disk): said once, until one is written again.
-  bool slowlog_failing = false;
+  log::FailureEpisode slowlog_failure;
   std::optional<log::AccessFormat> access_format;
   pm::PoolSettings pm_settings;
   pm::PmState pm_state;

@@ -41,7 +41,7 @@ void StatusServer::onAcceptable() {
       return;
     }
     UniqueFd owned(fd);
-    out_of_fds_logged_ = false;  // the episode is over
+    out_of_fds_.succeeded();  // the episode is over
     if (peer.ss_family != AF_UNIX && !allowed_.allows(reinterpret_cast<sockaddr*>(&peer))) {
       log::error("Connection disallowed: IP address '{}' has been dropped.",
                  net::peerAddressText(reinterpret_cast<sockaddr*>(&peer)));
@@ -116,11 +116,10 @@ bool StatusServer::flush(Connection& connection) {
 void StatusServer::pauseAccepting() {
   // The connection stays in the listen queue, so the socket stays readable: accepting again
   // at once would spin the master (and flood the log) until an fd is free.
-  if (!out_of_fds_logged_) {
+  if (out_of_fds_.failed()) {
     log::sysError(log::Level::Warning,
                   "{}accept() on the status socket failed; not accepting for a second",
                   log_prefix_);
-    out_of_fds_logged_ = true;
   }
   if (!accept_paused_) loop_.modify(listener_.get(), 0);
   accept_paused_ = true;

@@ -18,6 +18,7 @@
 
 #include "common/unique_fd.h"
 #include "fastcgi/responder_session.h"
+#include "log/failure_episode.h"
 #include "net/allowed_clients.h"
 #include "os/event_loop.h"
 
@@ -71,7 +72,7 @@ class StatusServer {
   std::string log_prefix_;
   std::map<int, std::unique_ptr<Connection>> connections_;
   bool accept_paused_ = false;
-  bool out_of_fds_logged_ = false;
+  log::FailureEpisode out_of_fds_;
 };
 
 }  // namespace fpmd::status
