@@ -25,16 +25,13 @@ void KeepAliveBroker::forgetInChild() {
 }
 
 void KeepAliveBroker::onHandback(Pool& pool) {
-  for (;;) {
-    UniqueFd fd = net::receiveFd(pool.handback_master.get());
-    if (!fd && errno == EMFILE) {
-      log::warning(
-          "[pool {}] a kept-alive connection handed to the master was closed: out of "
-          "file descriptors (rlimit_files)",
-          pool.name());
-      continue;
-    }
-    if (!fd) return;
+  auto lost = [&pool] {
+    log::warning(
+        "[pool {}] a kept-alive connection handed to the master was closed: out of "
+        "file descriptors (rlimit_files)",
+        pool.name());
+  };
+  while (UniqueFd fd = net::receiveNextFd(pool.handback_master.get(), lost)) {
     hold(pool, std::move(fd));
   }
 }
@@ -113,19 +110,13 @@ std::string KeepAliveBroker::carry(const std::vector<std::unique_ptr<Pool>>& poo
     // Connections sent to the workers but not taken before they left, and those the
     // leaving workers gave back that the loop has not read yet.
     for (int channel : {pool->dispatch_worker.get(), pool->handback_master.get()}) {
-      for (;;) {
-        UniqueFd fd = net::receiveFd(channel);
-        if (fd) {
-          keep(*pool, fd.release());
-        } else if (errno == EMFILE) {
-          log::warning(
-              "[pool {}] a kept-alive connection could not be carried: out of file "
-              "descriptors (rlimit_files)",
-              pool->name());
-        } else {
-          break;
-        }
-      }
+      auto lost = [&pool] {
+        log::warning(
+            "[pool {}] a kept-alive connection could not be carried: out of file "
+            "descriptors (rlimit_files)",
+            pool->name());
+      };
+      while (UniqueFd fd = net::receiveNextFd(channel, lost)) keep(*pool, fd.release());
     }
   }
   for (auto& [fd, held] : held_) keep(*held.pool, held.fd.release());

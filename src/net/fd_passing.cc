@@ -39,7 +39,7 @@ bool sendFd(int channel, int fd) {
   }
 }
 
-UniqueFd receiveFd(int channel) {
+ReceivedFd receiveFd(int channel) {
   char byte;
   iovec iov{&byte, 1};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
@@ -51,27 +51,30 @@ UniqueFd receiveFd(int channel) {
   for (;;) {
     ssize_t got = ::recvmsg(channel, &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) {
-      if (got == 0) errno = EPIPE;
-      return UniqueFd();
-    }
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return {};
+    if (got <= 0) return {ReceivedFd::Outcome::Failed, UniqueFd(), got == 0 ? EPIPE : errno};
     break;
   }
   // The message came but its fd could not be installed (out of file descriptors): the
   // kernel has closed the connection it carried. Say so; the caller may read on.
-  if ((message.msg_flags & MSG_CTRUNC) != 0) {
-    errno = EMFILE;
-    return UniqueFd();
-  }
+  if ((message.msg_flags & MSG_CTRUNC) != 0) return {ReceivedFd::Outcome::Lost, UniqueFd(), EMFILE};
   cmsghdr* header = CMSG_FIRSTHDR(&message);
   if (header == nullptr || header->cmsg_type != SCM_RIGHTS ||
       header->cmsg_len != CMSG_LEN(sizeof(int))) {
-    errno = EPROTO;
-    return UniqueFd();
+    return {ReceivedFd::Outcome::Failed, UniqueFd(), EPROTO};
   }
   int fd;
   std::memcpy(&fd, CMSG_DATA(header), sizeof(int));
-  return UniqueFd(fd);
+  return {ReceivedFd::Outcome::Fd, UniqueFd(fd), 0};
+}
+
+UniqueFd receiveNextFd(int channel, const std::function<void()>& on_lost) {
+  for (;;) {
+    ReceivedFd received = receiveFd(channel);
+    if (received.outcome == ReceivedFd::Outcome::Fd) return std::move(received.fd);
+    if (received.outcome != ReceivedFd::Outcome::Lost) return UniqueFd();
+    on_lost();
+  }
 }
 
 }  // namespace fpmd::net

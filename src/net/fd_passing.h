@@ -4,6 +4,8 @@
 // worker hands an idle kept-alive connection back to the master, and the master (or a
 // worker, when the next request has already come) queues it for whichever worker is free.
 
+#include <functional>
+
 #include "common/unique_fd.h"
 
 namespace fpmd::net {
@@ -16,8 +18,25 @@ bool makeFdChannel(UniqueFd& a, UniqueFd& b);
 /// set (EAGAIN when the channel is full).
 bool sendFd(int channel, int fd);
 
-/// Receives one fd, close-on-exec. Never blocks: an invalid UniqueFd with errno EAGAIN
-/// when nothing is waiting (another reader may have taken it).
-UniqueFd receiveFd(int channel);
+/// What one receive found.
+struct ReceivedFd {
+  enum class Outcome {
+    Fd,      // `fd` holds it, close-on-exec
+    Empty,   // nothing waiting (another reader may have taken it)
+    Lost,    // a message came, but this process had no fd free: the kernel closed the
+             // connection it carried; the next message may fit again
+    Failed,  // the channel is broken (closed, malformed message): `error` says how
+  };
+  Outcome outcome = Outcome::Empty;
+  UniqueFd fd;
+  int error = 0;
+};
+
+/// Receives one message. Never blocks.
+ReceivedFd receiveFd(int channel);
+
+/// The next fd that arrives whole: each Lost message on the way is reported through
+/// `on_lost` and read past. Invalid when nothing (more) can be taken now.
+UniqueFd receiveNextFd(int channel, const std::function<void()>& on_lost);
 
 }  // namespace fpmd::net

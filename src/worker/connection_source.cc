@@ -53,15 +53,13 @@ bool PoolSource::acceptOne(IncomingConnection& incoming) {
 
 bool PoolSource::takeDispatched(IncomingConnection& incoming) {
   if (!try_dispatch_) return false;
-  for (;;) {
-    incoming.fd = net::receiveFd(dispatch_fd_);
-    if (incoming.fd) {
-      incoming.request_waiting = true;
-      return true;
-    }
-    if (errno != EMFILE) break;
+  incoming.fd = net::receiveNextFd(dispatch_fd_, [] {
     // The kernel closed it for want of an fd here; the next one may fit again.
     log::error("a dispatched connection was closed: out of file descriptors (rlimit_files)");
+  });
+  if (incoming.fd) {
+    incoming.request_waiting = true;
+    return true;
   }
   try_dispatch_ = false;  // empty (or another worker was faster)
   return false;

@@ -19,7 +19,9 @@ TEST(FdPassing, AConnectionCrossesTheChannelAndStillWorks) {
 
   ASSERT_TRUE(sendFd(left.get(), ours.get()));
   ours.reset();  // the sender closes its copy; the connection lives on in the message
-  UniqueFd received = receiveFd(right.get());
+  ReceivedFd message = receiveFd(right.get());
+  ASSERT_EQ(message.outcome, ReceivedFd::Outcome::Fd);
+  UniqueFd received = std::move(message.fd);
   ASSERT_TRUE(received.valid());
   ASSERT_EQ(::write(peer.get(), "ping", 4), 4);
   char buf[8] = {};
@@ -27,7 +29,33 @@ TEST(FdPassing, AConnectionCrossesTheChannelAndStillWorks) {
   EXPECT_STREQ(buf, "ping");
 }
 
-TEST(FdPassing, AnFdThatCannotBeInstalledIsReportedAsEmfile) {
+/// Takes every fd the process may still open (its limit lowered to 64), so that the next
+/// fd received cannot be installed; restore() gives them back.
+class FdExhaustion {
+ public:
+  explicit FdExhaustion(int spare_source) {
+    EXPECT_EQ(::getrlimit(RLIMIT_NOFILE, &saved_), 0);
+    rlimit low{64, saved_.rlim_max};
+    EXPECT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+    for (;;) {
+      int fd = ::dup(spare_source);
+      if (fd < 0) break;
+      filler_.emplace_back(fd);
+    }
+  }
+  ~FdExhaustion() { restore(); }
+  void restore() {
+    if (filler_.empty()) return;
+    filler_.clear();
+    EXPECT_EQ(::setrlimit(RLIMIT_NOFILE, &saved_), 0);
+  }
+
+ private:
+  rlimit saved_{};
+  std::vector<UniqueFd> filler_;
+};
+
+TEST(FdPassing, AnFdThatCannotBeInstalledIsReportedAsLost) {
   UniqueFd left, right;
   ASSERT_TRUE(makeFdChannel(left, right));
   int conn[2];
@@ -37,32 +65,45 @@ TEST(FdPassing, AnFdThatCannotBeInstalledIsReportedAsEmfile) {
   ASSERT_TRUE(sendFd(left.get(), ours.get()));
   ours.reset();
   // No fd left to install the received one in: the process is at its limit.
-  rlimit saved{};
-  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
-  std::vector<UniqueFd> filler;
-  rlimit low{64, saved.rlim_max};
-  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
-  for (;;) {
-    int fd = ::dup(left.get());
-    if (fd < 0) break;
-    filler.emplace_back(fd);
+  ReceivedFd lost;
+  {
+    FdExhaustion exhausted(left.get());
+    lost = receiveFd(right.get());
   }
-  UniqueFd lost = receiveFd(right.get());
-  int err = errno;
-  filler.clear();
-  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
-  EXPECT_FALSE(lost.valid());
-  EXPECT_EQ(err, EMFILE);
+  EXPECT_EQ(lost.outcome, ReceivedFd::Outcome::Lost);
+  EXPECT_FALSE(lost.fd.valid());
   // The next message is read on, and fits again.
-  EXPECT_TRUE(receiveFd(right.get()).valid());
+  EXPECT_EQ(receiveFd(right.get()).outcome, ReceivedFd::Outcome::Fd);
+}
+
+TEST(FdPassing, ReceiveNextReadsPastLostMessages) {
+  UniqueFd left, right;
+  ASSERT_TRUE(makeFdChannel(left, right));
+  int conn[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, conn), 0);
+  UniqueFd ours(conn[0]), peer(conn[1]);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(sendFd(left.get(), ours.get()));
+  ours.reset();
+  FdExhaustion exhausted(left.get());
+  int lost = 0;
+  // The first message is lost; its report frees the fds, so the second fits.
+  UniqueFd next = receiveNextFd(right.get(), [&] {
+    ++lost;
+    exhausted.restore();
+  });
+  EXPECT_EQ(lost, 1);
+  EXPECT_TRUE(next.valid());
+  EXPECT_TRUE(receiveNextFd(right.get(), [&] { ++lost; }).valid());
+  EXPECT_FALSE(receiveNextFd(right.get(), [&] { ++lost; }).valid());  // empty now
+  EXPECT_EQ(lost, 1);
 }
 
 TEST(FdPassing, EmptyChannelDoesNotBlock) {
   UniqueFd left, right;
   ASSERT_TRUE(makeFdChannel(left, right));
-  UniqueFd nothing = receiveFd(right.get());
-  EXPECT_FALSE(nothing.valid());
-  EXPECT_EQ(errno, EAGAIN);
+  ReceivedFd nothing = receiveFd(right.get());
+  EXPECT_EQ(nothing.outcome, ReceivedFd::Outcome::Empty);
+  EXPECT_FALSE(nothing.fd.valid());
 }
 
 TEST(FdPassing, EachMessageGoesToOneReader) {
@@ -74,10 +115,10 @@ TEST(FdPassing, EachMessageGoesToOneReader) {
   ::close(conn[0]);
   ::close(conn[1]);
   int second_reader = ::dup(right.get());  // as a forked worker holds it
-  UniqueFd first = receiveFd(right.get());
-  UniqueFd again = receiveFd(second_reader);
-  EXPECT_TRUE(first.valid());
-  EXPECT_FALSE(again.valid());
+  ReceivedFd first = receiveFd(right.get());
+  ReceivedFd again = receiveFd(second_reader);
+  EXPECT_EQ(first.outcome, ReceivedFd::Outcome::Fd);
+  EXPECT_EQ(again.outcome, ReceivedFd::Outcome::Empty);
   ::close(second_reader);
 }
 
