@@ -230,8 +230,9 @@ class Scanner {
     if (at(i + 1) == '\\' && i + 2 < s_.size()) return 3;
     return at(i + 1) == '{' ? 0 : 2;
   }
-  size_t valueCharsRun(size_t i) const {
-    static constexpr std::string_view kExcluded = "$= \t\n\r;&|^~()!\"'";
+  // The longest run from `i` of characters not in `excluded`, where a literal "$" counts
+  // and, in section names, a backslash takes the next character with it.
+  size_t charsRun(size_t i, std::string_view excluded, bool backslash_escapes) const {
     size_t n = 0;
     while (i + n < s_.size()) {
       char c = s_[i + n];
@@ -239,27 +240,10 @@ class Scanner {
         size_t d = literalDollar(i + n);
         if (!d) break;
         n += d;
-      } else if (kExcluded.find(c) == std::string_view::npos) {
-        ++n;
-      } else {
-        break;
-      }
-    }
-    return n;
-  }
-  size_t sectionCharsRun(size_t i) const {
-    static constexpr std::string_view kExcluded = "$\n\r;\"']\\";
-    size_t n = 0;
-    while (i + n < s_.size()) {
-      char c = s_[i + n];
-      if (c == '$') {
-        size_t d = literalDollar(i + n);
-        if (!d) break;
-        n += d;
-      } else if (c == '\\') {
+      } else if (c == '\\' && backslash_escapes) {
         if (i + n + 1 >= s_.size()) break;
         n += 2;
-      } else if (kExcluded.find(c) == std::string_view::npos) {
+      } else if (excluded.find(c) == std::string_view::npos) {
         ++n;
       } else {
         break;
@@ -267,6 +251,8 @@ class Scanner {
     }
     return n;
   }
+  size_t valueCharsRun(size_t i) const { return charsRun(i, "$= \t\n\r;&|^~()!\"'", false); }
+  size_t sectionCharsRun(size_t i) const { return charsRun(i, "$\n\r;\"']\\", true); }
   size_t rawQuoted(size_t i) const {
     if (at(i) != '\'') return 0;
     size_t n = 1;
