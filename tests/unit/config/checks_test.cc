@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config.h"
+#include "unit/log_capture.h"
 
 namespace fpmd::config {
 namespace {
@@ -26,19 +27,8 @@ class ConfigChecksTest : public ::testing::Test {
     char tmpl[] = "/tmp/fpmd_config_checks.XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    log_path_ = dir_ + "/captured.log";
-    log_fd_ = ::open(log_path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    ASSERT_GE(log_fd_, 0);
-    saved_target_ = log::target();
-    log::setTarget({log::Target::Kind::File, log_fd_});
-    log::setLaunched(true);
   }
-  void TearDown() override {
-    log::setTarget(saved_target_);
-    log::setLaunched(false);
-    ::close(log_fd_);
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { fs::remove_all(dir_); }
 
   std::string write(const std::string& name, const std::string& text) {
     std::string path = dir_ + "/" + name;
@@ -62,19 +52,10 @@ class ConfigChecksTest : public ::testing::Test {
     return config::load(o);
   }
 
-  std::vector<std::string> logged() {
-    std::ifstream in(log_path_);
-    std::vector<std::string> lines;
-    std::string line;
-    static const std::regex stamp(R"(^\[[^\]]*\] )");
-    while (std::getline(in, line)) lines.push_back(std::regex_replace(line, stamp, ""));
-    return lines;
-  }
+  std::vector<std::string> logged() { return log_.lines(); }
 
   std::string dir_;
-  std::string log_path_;
-  int log_fd_ = -1;
-  log::Target saved_target_;
+  testing::LogCapture log_;
 };
 
 TEST_F(ConfigChecksTest, BadAccessFormatsAreRefusedWithFileAndLine) {
@@ -87,7 +68,7 @@ TEST_F(ConfigChecksTest, BadAccessFormatsAreRefusedWithFileAndLine) {
   };
   for (const auto& [format, warning] : kCases) {
     SCOPED_TRACE(format);
-    ASSERT_EQ(::ftruncate(log_fd_, 0), 0);
+    log_.clear();
     std::string path = write("af.conf", pool("access.log = " + dir_ + "/access.log\n" +
                                              "access.format = \"" + format + "\"\n"));
     EXPECT_FALSE(load(path).ok());
@@ -128,7 +109,7 @@ TEST_F(ConfigChecksTest, DeepNestingIsRefusedNotACrash) {
                                   path));
 
   // Unary operators nest the same way.
-  ASSERT_EQ(::ftruncate(log_fd_, 0), 0);
+  log_.clear();
   EXPECT_FALSE(
       load(write("tilde.conf", pool("rlimit_files = " + std::string(200000, '~') + "1\n"))).ok());
 }
@@ -173,7 +154,7 @@ TEST_F(ConfigChecksTest, TooLongUnixListenPathIsRefused) {
                                   "path is too long (found length: {}, maximal length: 107)",
                                   path, long_path, long_path.size()));
 
-  ASSERT_EQ(::ftruncate(log_fd_, 0), 0);
+  log_.clear();
   std::string fits = "/tmp/" + std::string(102, 'b');  // 107 bytes
   Result<Config> r = load(write("fits.conf", pool("", fits)));
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error());
@@ -199,14 +180,14 @@ TEST_F(ConfigChecksTest, BadListenValuesAreRefusedAtLoad) {
   };
   for (const auto& [extra, expected] : kCases) {
     SCOPED_TRACE(extra);
-    ASSERT_EQ(::ftruncate(log_fd_, 0), 0);
+    log_.clear();
     std::string path = write("l.conf", pool(extra));
     EXPECT_FALSE(load(path).ok());
     std::vector<std::string> lines = logged();
     ASSERT_FALSE(lines.empty());
     EXPECT_EQ(lines[0], fmt::format(fmt::runtime(expected), path));
   }
-  ASSERT_EQ(::ftruncate(log_fd_, 0), 0);
+  log_.clear();
   std::string path = write("p.conf", pool("", "127.0.0.1:99999"));
   EXPECT_FALSE(load(path).ok());
   std::vector<std::string> lines = logged();
@@ -240,7 +221,7 @@ TEST_F(ConfigChecksTest, EmptySectionNameNamesFileAndLine) {
 TEST_F(ConfigChecksTest, RequestReadTimeoutOutOfRangeIsRefused) {
   for (const char* value : {"-1", "25d", "3000000"}) {
     SCOPED_TRACE(value);
-    ASSERT_EQ(::ftruncate(log_fd_, 0), 0);
+    log_.clear();
     std::string path =
         write("r.conf", "[global]\nerror_log = " + dir_ + "/e.log\n[www]\nlisten = " + dir_ +
                             "/a.sock\npm = static\npm.max_children = 1\n" +
@@ -260,7 +241,7 @@ TEST_F(ConfigChecksTest, RequestReadTimeoutOutOfRangeIsRefused) {
 TEST_F(ConfigChecksTest, MaxChildrenOutOfRangeNamesFileAndLine) {
   for (const char* value : {"-1", "99999999999999999999"}) {
     SCOPED_TRACE(value);
-    ASSERT_EQ(::ftruncate(log_fd_, 0), 0);
+    log_.clear();
     std::string path =
         write("m.conf", "[global]\nerror_log = " + dir_ + "/e.log\n[www]\nlisten = " + dir_ +
                             "/a.sock\npm = static\npm.max_children = " + value + "\n");

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config.h"
+#include "unit/log_capture.h"
 
 namespace fpmd::config {
 namespace {
@@ -63,19 +64,8 @@ class ConfigLoadTest : public ::testing::Test {
     char tmpl[] = "/tmp/fpmd_config_test.XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    log_path_ = dir_ + "/captured.log";
-    log_fd_ = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    ASSERT_GE(log_fd_, 0);
-    saved_target_ = log::target();
-    log::setTarget({log::Target::Kind::File, log_fd_});
-    log::setLaunched(true);  // keep the copy-to-stderr out of the test output
   }
-  void TearDown() override {
-    log::setTarget(saved_target_);
-    log::setLaunched(false);
-    ::close(log_fd_);
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { fs::remove_all(dir_); }
 
   std::string write(const std::string& name, const std::string& text) {
     std::string path = dir_ + "/" + name;
@@ -97,19 +87,10 @@ class ConfigLoadTest : public ::testing::Test {
   }
 
   /// Log lines without their timestamps.
-  std::vector<std::string> logged() {
-    std::ifstream in(log_path_);
-    std::vector<std::string> lines;
-    std::string line;
-    static const std::regex stamp(R"(^\[[^\]]*\] )");
-    while (std::getline(in, line)) lines.push_back(std::regex_replace(line, stamp, ""));
-    return lines;
-  }
+  std::vector<std::string> logged() { return log_.lines(); }
 
   std::string dir_;
-  std::string log_path_;
-  int log_fd_ = -1;
-  log::Target saved_target_;
+  testing::LogCapture log_;
   std::map<std::string, std::string> env_;
 };
 
@@ -117,8 +98,7 @@ TEST_F(ConfigLoadTest, MatchesPhpFpm82Output) {
   int n = 0;
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.config);
-    ASSERT_EQ(::ftruncate(log_fd_, 0), 0);
-    ASSERT_EQ(::lseek(log_fd_, 0, SEEK_SET), 0);
+    log_.clear();
     std::string path = write(fmt::format("case{}.conf", ++n), c.config);
     Result<Config> r = load(options(path));
     std::vector<std::string> expected;

@@ -18,38 +18,14 @@
 #include "fastcgi/record_encoder.h"
 #include "fastcgi/socket_io.h"
 #include "log/log.h"
+#include "unit/log_capture.h"
 
 namespace fpmd::fastcgi {
 namespace {
 
 using namespace std::string_literals;
 
-// Sends the log to a memory file for the duration of a test.
-class LogCapture {
- public:
-  LogCapture() : saved_(log::target()), fd_(::memfd_create("fastcgi-log", MFD_CLOEXEC)) {
-    log::setTarget({log::Target::Kind::File, fd_.get()});
-    log::setLaunched(true);  // no copy to stderr
-  }
-  ~LogCapture() {
-    log::setTarget(saved_);
-    log::setLaunched(false);
-  }
-  std::string text() const {
-    std::string out(1 << 16, '\0');
-    ssize_t n = ::pread(fd_.get(), out.data(), out.size(), 0);
-    out.resize(n > 0 ? static_cast<size_t>(n) : 0);
-    return out;
-  }
-  int lines() const {
-    std::string t = text();
-    return static_cast<int>(std::count(t.begin(), t.end(), '\n'));
-  }
-
- private:
-  log::Target saved_;
-  UniqueFd fd_;
-};
+using testing::LogCapture;
 
 std::string request(uint16_t id, const ParamList& params, std::string_view body,
                     bool keep_conn = false) {
@@ -266,7 +242,7 @@ TEST_F(FastcgiConnectionTest, RefusesOtherRoles) {
   ResponseReader refused(1);
   await(refused);
   EXPECT_EQ(refused.protocolStatus(), ProtocolStatus::UnknownRole);
-  EXPECT_EQ(log.lines(), 1);
+  EXPECT_EQ(log.lineCount(), 1);
   EXPECT_NE(log.text().find("role 2"), std::string::npos) << log.text();
 }
 
@@ -377,7 +353,7 @@ TEST_F(FastcgiConnectionTest, PeerClosingInTheParamsIsAnError) {
   send(bytes.substr(0, 20));
   closePeerWrites();
   EXPECT_EQ(conn().readRequest(params_), Connection::ReadResult::Error);
-  EXPECT_EQ(log.lines(), 1);
+  EXPECT_EQ(log.lineCount(), 1);
   EXPECT_NE(log.text().find("closed in the middle of a request"), std::string::npos);
 }
 
@@ -427,11 +403,11 @@ TEST_P(FastcgiMalformedTest, DropsTheConnectionWithOneLogLine) {
   send(GetParam().bytes);
   closePeerWrites();
   EXPECT_EQ(conn().readRequest(params_), Connection::ReadResult::Error);
-  EXPECT_EQ(log.lines(), 1) << log.text();
+  EXPECT_EQ(log.lineCount(), 1) << log.text();
   EXPECT_NE(log.text().find(GetParam().logged), std::string::npos) << log.text();
   EXPECT_NE(log.text().find("unix socket"), std::string::npos) << log.text();
   EXPECT_EQ(conn().readRequest(params_), Connection::ReadResult::Error);
-  EXPECT_EQ(log.lines(), 1);
+  EXPECT_EQ(log.lineCount(), 1);
 }
 
 std::string withBegin(std::string rest) {
@@ -482,7 +458,7 @@ TEST_F(FastcgiConnectionTest, ParamsLargerThanTheCapAreAnError) {
   EXPECT_EQ(conn().readRequest(params_), Connection::ReadResult::Error);
   conn_.reset();  // unblocks the writer
   web_server.join();
-  EXPECT_EQ(log.lines(), 1);
+  EXPECT_EQ(log.lineCount(), 1);
   EXPECT_NE(log.text().find("params larger than 1048576 bytes"), std::string::npos) << log.text();
 }
 
