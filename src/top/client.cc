@@ -11,6 +11,7 @@
 #include <ctime>
 #include <optional>
 
+#include "common/option_scanner.h"
 #include "top/fetch.h"
 #include "top/history.h"
 #include "top/model.h"
@@ -157,53 +158,61 @@ bool isStatusCommand(const std::vector<std::string>& args) {
 }
 
 StatusOptions parseStatusOptions(const std::vector<std::string>& args) {
+  enum LongOnly { kConnect = kLongOnly, kPath, kInterval, kOnce, kJson, kAll };
+  // args[1], the subcommand, stands in for the program name: getopt skips that slot.
+  OptionScanner scanner(
+      std::vector<std::string>(args.begin() + std::min<size_t>(args.size(), 1), args.end()),
+      {{'h', "help", false},
+       {kConnect, "connect", true},
+       {kPath, "path", true},
+       {kInterval, "interval", true},
+       {kOnce, "once", false},
+       {kJson, "json", false},
+       {kAll, "all", false}});
   StatusOptions options;
-  for (size_t i = 2; i < args.size(); ++i) {
-    std::string arg = args[i];
-    std::string value;
-    bool has_value = false;
-    if (arg.starts_with("--")) {
-      if (size_t eq = arg.find('='); eq != std::string::npos) {
-        value = arg.substr(eq + 1);
-        arg.resize(eq);
-        has_value = true;
+  for (;;) {
+    OptionScanner::Item item = scanner.next();
+    if (item.kind == OptionScanner::Kind::End) break;
+    if (item.kind == OptionScanner::Kind::Error) return usage(options, item.error);
+    if (item.kind == OptionScanner::Kind::Positional) {
+      if (!options.address.empty()) {
+        return usage(options, fmt::format("unexpected argument '{}'", item.value));
       }
+      options.address = item.value;
+      continue;
     }
-    auto take = [&]() -> bool {
-      if (has_value) return true;
-      if (i + 1 >= args.size()) return false;
-      value = args[++i];
-      return true;
-    };
-    auto needs = [&] { return usage(options, fmt::format("option '{}' needs a value", arg)); };
-    if (arg == "-h" || arg == "--help") {
-      options.action = StatusOptions::Action::Help;
-    } else if (arg == "--once" || arg == "--json" || arg == "--all") {
-      if (has_value) return usage(options, fmt::format("option '{}' takes no value", arg));
-      (arg == "--once" ? options.once : arg == "--json" ? options.json : options.all) = true;
-    } else if (arg == "--connect") {
-      if (!take()) return needs();
-      options.address = value;
-    } else if (arg == "--path") {
-      if (!take()) return needs();
-      if (!value.starts_with("/")) {
-        return usage(options, fmt::format("--path must start with '/': '{}'", value));
+    const std::string& value = item.value;
+    switch (item.id) {
+      case 'h':
+        options.action = StatusOptions::Action::Help;
+        break;
+      case kOnce:
+        options.once = true;
+        break;
+      case kJson:
+        options.json = true;
+        break;
+      case kAll:
+        options.all = true;
+        break;
+      case kConnect:
+        options.address = value;
+        break;
+      case kPath:
+        if (!value.starts_with("/")) {
+          return usage(options, fmt::format("--path must start with '/': '{}'", value));
+        }
+        options.path = value;
+        break;
+      case kInterval: {
+        std::optional<int> interval = parseIntervalMs(value);
+        if (!interval) {
+          return usage(options, fmt::format("invalid --interval '{}' (seconds, at least {})", value,
+                                            kMinIntervalMs / 1000.0));
+        }
+        options.interval_ms = *interval;
+        break;
       }
-      options.path = value;
-    } else if (arg == "--interval") {
-      if (!take()) return needs();
-      std::optional<int> interval = parseIntervalMs(value);
-      if (!interval) {
-        return usage(options, fmt::format("invalid --interval '{}' (seconds, at least {})", value,
-                                          kMinIntervalMs / 1000.0));
-      }
-      options.interval_ms = *interval;
-    } else if (arg.starts_with("-") && arg != "-") {
-      return usage(options, fmt::format("unknown option '{}'", args[i]));
-    } else if (options.address.empty()) {
-      options.address = arg;
-    } else {
-      return usage(options, fmt::format("unexpected argument '{}'", arg));
     }
   }
   if (options.action == StatusOptions::Action::Run && options.address.empty()) {

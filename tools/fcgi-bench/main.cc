@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "load.h"
 #include "options.h"
@@ -11,7 +12,7 @@
 int main(int argc, char** argv) {
   using namespace fpmd::bench;
   std::string error;
-  auto options = parseArgs(argc, argv, error);
+  auto options = parseArgs(std::vector<std::string>(argv, argv + argc), error);
   if (!options) {
     if (error.empty()) {
       std::fputs(kUsage, stdout);

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/option_scanner.h"
+
 namespace fpmd::bench {
 
 const char kUsage[] =
@@ -161,71 +163,96 @@ void addScriptParams(const std::string& script, fastcgi::ParamList& params) {
 
 }  // namespace
 
-std::optional<Options> parseArgs(int argc, char** argv, std::string& error) {
+std::optional<Options> parseArgs(const std::vector<std::string>& args, std::string& error) {
+  enum LongOnly { kTimeout = kLongOnly, kBody, kBodySize, kJson };
+  OptionScanner scanner(args, {{'h', "help", false},
+                               {'c', "connections", true},
+                               {'t', "threads", true},
+                               {'d', "duration", true},
+                               {'n', "requests", true},
+                               {'w', "warmup", true},
+                               {'k', "keep-alive", false},
+                               {'K', "no-keep-alive", false},
+                               {kTimeout, "timeout", true},
+                               {'r', "request", true},
+                               {'s', "script", true},
+                               {'p', "param", true},
+                               {'m', "method", true},
+                               {kBody, "body", true},
+                               {kBodySize, "body-size", true},
+                               {kJson, "json", false}});
   Options options;
-  std::vector<std::string_view> args(argv + 1, argv + argc);
   std::string script;
   std::string method;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string_view arg = args[i];
-    auto value = [&]() -> std::optional<std::string> {
-      if (i + 1 >= args.size()) return std::nullopt;
-      return std::string(args[++i]);
-    };
-    auto fail = [&](std::string message) -> std::optional<Options> {
-      error = std::move(message);
-      return std::nullopt;
-    };
-    if (arg == "-h" || arg == "--help") {
-      error.clear();
-      return std::nullopt;
-    } else if (arg == "-k" || arg == "--keep-alive") {
-      options.keep_alive = true;
-    } else if (arg == "-K" || arg == "--no-keep-alive") {
-      options.keep_alive = false;
-    } else if (arg == "--json") {
-      options.json = true;
-    } else if (!arg.empty() && arg[0] == '-') {
-      auto text = value();
-      if (!text) return fail(std::string(arg) + " needs a value");
-      double number = 0;
-      uint64_t count = 0;
-      if (arg == "-c" || arg == "--connections" || arg == "-t" || arg == "--threads") {
-        if (!parseCount(*text, count) || count < 1 || count > 100000) {
-          return fail(std::string(arg) + ": expected a count >= 1");
+  auto fail = [&](std::string message) -> std::optional<Options> {
+    error = std::move(message);
+    return std::nullopt;
+  };
+  for (;;) {
+    OptionScanner::Item item = scanner.next();
+    if (item.kind == OptionScanner::Kind::End) break;
+    if (item.kind == OptionScanner::Kind::Error) return fail(item.error);
+    if (item.kind == OptionScanner::Kind::Positional) {
+      if (!options.address.empty()) return fail("more than one address given");
+      options.address = item.value;
+      continue;
+    }
+    const std::string& text = item.value;
+    uint64_t count = 0;
+    switch (item.id) {
+      case 'h':
+        error.clear();
+        return std::nullopt;
+      case 'k':
+        options.keep_alive = true;
+        break;
+      case 'K':
+        options.keep_alive = false;
+        break;
+      case kJson:
+        options.json = true;
+        break;
+      case 'c':
+      case 't':
+        if (!parseCount(text, count) || count < 1 || count > 100000) {
+          return fail(item.name + ": expected a count >= 1");
         }
-        (arg == "-c" || arg == "--connections" ? options.connections : options.threads) =
-            static_cast<int>(count);
-      } else if (arg == "-n" || arg == "--requests") {
-        if (!parseCount(*text, options.requests) || options.requests == 0) {
-          return fail("--requests: expected a count >= 1");
+        (item.id == 'c' ? options.connections : options.threads) = static_cast<int>(count);
+        break;
+      case 'n':
+        if (!parseCount(text, options.requests) || options.requests == 0) {
+          return fail(item.name + ": expected a count >= 1");
         }
-      } else if (arg == "-d" || arg == "--duration" || arg == "-w" || arg == "--warmup" ||
-                 arg == "--timeout") {
-        if (!parseNumber(*text, number)) return fail(std::string(arg) + ": expected seconds");
-        (arg == "--timeout"                 ? options.timeout_s
-         : arg == "-w" || arg == "--warmup" ? options.warmup_s
-                                            : options.duration_s) = number;
-      } else if (arg == "-r" || arg == "--request") {
-        if (!loadRequestFile(*text, options, error)) return std::nullopt;
-      } else if (arg == "-s" || arg == "--script") {
-        script = *text;
-      } else if (arg == "-p" || arg == "--param") {
-        if (!addParam(*text, options.params)) return fail("--param: expected NAME=VALUE");
-      } else if (arg == "-m" || arg == "--method") {
-        method = *text;
-      } else if (arg == "--body") {
-        if (!readFile(*text, options.body)) return fail("cannot read " + *text);
-      } else if (arg == "--body-size") {
-        if (!parseCount(*text, count)) return fail("--body-size: expected bytes");
-        options.body.assign(count, 'x');
-      } else {
-        return fail("unknown option " + std::string(arg));
+        break;
+      case 'd':
+      case 'w':
+      case kTimeout: {
+        double seconds = 0;
+        if (!parseNumber(text, seconds)) return fail(item.name + ": expected seconds");
+        (item.id == kTimeout ? options.timeout_s
+         : item.id == 'w'    ? options.warmup_s
+                             : options.duration_s) = seconds;
+        break;
       }
-    } else if (options.address.empty()) {
-      options.address = std::string(arg);
-    } else {
-      return fail("more than one address given");
+      case 'r':
+        if (!loadRequestFile(text, options, error)) return std::nullopt;
+        break;
+      case 's':
+        script = text;
+        break;
+      case 'p':
+        if (!addParam(text, options.params)) return fail(item.name + ": expected NAME=VALUE");
+        break;
+      case 'm':
+        method = text;
+        break;
+      case kBody:
+        if (!readFile(text, options.body)) return fail("cannot read " + text);
+        break;
+      case kBodySize:
+        if (!parseCount(text, count)) return fail(item.name + ": expected bytes");
+        options.body.assign(count, 'x');
+        break;
     }
   }
   if (options.address.empty()) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fastcgi/client_codec.h"
 
@@ -26,7 +27,8 @@ struct Options {
 
 extern const char kUsage[];
 
-/// Parses argv; on failure returns nullopt and sets `error` (empty for --help).
-std::optional<Options> parseArgs(int argc, char** argv, std::string& error);
+/// Parses the command line (args[0] the program); reads the --request and --body files
+/// it names. On failure returns nullopt and sets `error` (empty for --help).
+std::optional<Options> parseArgs(const std::vector<std::string>& args, std::string& error);
 
 }  // namespace fpmd::bench

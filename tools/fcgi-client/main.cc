@@ -1,9 +1,9 @@
 // fcgi-client: sends one FastCGI request (or several on one connection) and prints the
 // answer: the stdout stream to stdout, the stderr stream to stderr.
 //
-// Exit status: 0 when every request ended with FCGI_REQUEST_COMPLETE, 1 on bad usage,
-// 2 when the connection failed, 3 on a protocol error (malformed answer, connection
-// closed before END_REQUEST, or a protocol status other than REQUEST_COMPLETE).
+// Exit status: 0 when every request ended with FCGI_REQUEST_COMPLETE (and for --help),
+// 1 on bad usage, 2 when the connection failed, 3 on a protocol error (malformed answer,
+// connection closed before END_REQUEST, or a protocol status other than REQUEST_COMPLETE).
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -26,92 +25,17 @@
 #include "common/unique_fd.h"
 #include "fastcgi/client_codec.h"
 #include "fastcgi/socket_io.h"
+#include "options.h"
 
 namespace {
 
 using fpmd::UniqueFd;
+using fpmd::fcgi_client::Options;
 namespace fcgi = fpmd::fastcgi;
 
 constexpr int kExitUsage = 1;
 constexpr int kExitConnect = 2;
 constexpr int kExitProtocol = 3;
-
-constexpr char kUsage[] =
-    "usage: fcgi-client [options] (unix:/path | /path | host:port)\n"
-    "  -p, --param NAME=VALUE  add a FastCGI param (repeatable, sent in order)\n"
-    "  --stdin FILE            send FILE ('-' for standard input) as FCGI_STDIN;\n"
-    "                          adds CONTENT_LENGTH unless a param sets it\n"
-    "  --keep-conn             set FCGI_KEEP_CONN\n"
-    "  --repeat N              send the request N times on one connection\n"
-    "                          (FCGI_KEEP_CONN on all but the last, unless --keep-conn)\n"
-    "  --role N                FastCGI role (default 1, RESPONDER)\n"
-    "  --request-id N          request id (default 1)\n"
-    "  --get-values            ask FCGI_GET_VALUES and print NAME=VALUE lines\n";
-
-struct Options {
-  std::string address;
-  fcgi::ParamList params;
-  std::optional<std::string> stdin_file;
-  bool keep_conn = false;
-  int repeat = 1;
-  int role = 1;
-  int request_id = 1;
-  bool get_values = false;
-};
-
-std::optional<int> parseInt(std::string_view text, int min, int max) {
-  int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-std::optional<Options> parseArgs(int argc, char** argv) {
-  Options options;
-  std::vector<std::string_view> args(argv + 1, argv + argc);
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    auto value = [&]() -> std::optional<std::string_view> {
-      if (i + 1 >= args.size()) return std::nullopt;
-      return args[++i];
-    };
-    auto number = [&](int min, int max) -> std::optional<int> {
-      auto text = value();
-      return text ? parseInt(*text, min, max) : std::nullopt;
-    };
-    if (arg == "-p" || arg == "--param") {
-      auto pair = value();
-      if (!pair) return std::nullopt;
-      size_t eq = pair->find('=');
-      if (eq == std::string_view::npos) return std::nullopt;
-      options.params.emplace_back(pair->substr(0, eq), pair->substr(eq + 1));
-    } else if (arg == "--stdin") {
-      auto file = value();
-      if (!file) return std::nullopt;
-      options.stdin_file = std::string(*file);
-    } else if (arg == "--keep-conn") {
-      options.keep_conn = true;
-    } else if (arg == "--get-values") {
-      options.get_values = true;
-    } else if (arg == "--repeat" || arg == "--role" || arg == "--request-id") {
-      auto n = arg == "--role" ? number(0, 0xffff) : number(1, 0xffff);
-      if (!n) return std::nullopt;
-      (arg == "--repeat" ? options.repeat
-       : arg == "--role" ? options.role
-                         : options.request_id) = *n;
-    } else if (!arg.empty() && arg[0] == '-' && arg != "-") {
-      return std::nullopt;
-    } else if (options.address.empty()) {
-      options.address = std::string(arg);
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (options.address.empty()) return std::nullopt;
-  return options;
-}
 
 UniqueFd connectTo(const std::string& address) {
   std::string_view path;
@@ -266,9 +190,14 @@ int run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto options = parseArgs(argc, argv);
+  std::string error;
+  auto options = fpmd::fcgi_client::parseArgs(std::vector<std::string>(argv, argv + argc), error);
   if (!options) {
-    std::cerr << kUsage;
+    if (error.empty()) {
+      std::cout << fpmd::fcgi_client::kUsage;
+      return 0;
+    }
+    std::cerr << "fcgi-client: " << error << "\n" << fpmd::fcgi_client::kUsage;
     return kExitUsage;
   }
   return run(*options);
