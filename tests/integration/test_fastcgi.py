@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from lib import cgi, fcgi_client as fc
+from lib import cgi, fcgi_client as fc, procs
 from lib.servers import FpmProcess
 
 
@@ -36,6 +36,13 @@ def fpm(fpmd_bin):
 
 def params(docroot, uri="/pid.php", **kw):
     return cgi.cgi_params(uri, docroot, **kw)
+
+
+def wait_for_flag(flag, timeout=20):
+    """What abort.php wrote into flag once its loop ended. file_put_contents() creates the
+    file before it writes, so an empty file is a write still under way."""
+    return procs.wait_until(lambda: flag.exists() and flag.read_text(), timeout,
+                            what=f"abort.php's result in {flag}")
 
 
 def test_keep_conn_serves_several_requests(fpm, docroot):
@@ -137,10 +144,7 @@ def test_client_gone_mid_request_frees_the_worker(fpm, docroot, tmp_path):
     conn.read_record()  # the script is running and streaming
     conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     conn.close()  # reset
-    deadline = time.monotonic() + 20
-    while not flag.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert flag.read_text() == "aborted"
+    assert wait_for_flag(flag) == "aborted"
     assert fpm.request(params(docroot)).status == 200
 
 
@@ -157,10 +161,7 @@ def test_abort_record(fpm, docroot, tmp_path):
                     break
             except (TimeoutError, fc.FcgiError, ConnectionError):
                 pass
-    deadline = time.monotonic() + 20
-    while not flag.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert flag.read_text() == "aborted"
+    assert wait_for_flag(flag) == "aborted"
     assert fpm.request(params(docroot)).status == 200
 
 

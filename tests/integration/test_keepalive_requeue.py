@@ -9,11 +9,10 @@ import concurrent.futures
 import contextlib
 import os
 import signal
-import time
 
 import pytest
 
-from lib import cgi
+from lib import cgi, procs
 from lib import fcgi_client
 from lib.servers import FpmProcess
 
@@ -21,7 +20,9 @@ from lib.servers import FpmProcess
 @pytest.fixture
 def docroot(tmp_path):
     (tmp_path / "pid.php").write_text("<?php echo getmypid();")
-    (tmp_path / "slow.php").write_text("<?php usleep(500000); echo getmypid();")
+    # The marker says the worker has read the slow request and runs it.
+    (tmp_path / "slow.php").write_text(
+        "<?php touch(__DIR__ . '/slow-started'); usleep(500000); echo getmypid();")
     os.chmod(tmp_path, 0o755)
     return tmp_path
 
@@ -61,7 +62,8 @@ def test_a_kept_connection_with_its_next_request_skips_the_master(fpmd_bin, docr
             assert ask(kept, docroot) == worker  # the worker now holds `kept`, idle
             with master_stopped(fpm):
                 send_whole(kept, cgi.cgi_params("/slow.php", docroot), 1)
-                time.sleep(0.1)  # the worker has read it and runs it
+                procs.wait_until((docroot / "slow-started").exists, 10,
+                                 what="the worker runs slow.php")
                 # While it runs, a new connection queues up, then the kept connection's
                 # next request comes: when the slow one ends, the worker takes the new
                 # connection and must give the kept one away with its request waiting.

@@ -9,11 +9,10 @@ next request blocked in read() until the web server spoke again."""
 
 import re
 import signal
-import time
 
 import pytest
 
-from lib import cgi
+from lib import cgi, procs
 from lib import fcgi_client
 from lib.pid_page import ask, make_docroot
 from lib.servers import FpmProcess
@@ -32,9 +31,11 @@ def answer_before_stdin_ends(conn, docroot):
     resp = conn.read_response(rid, timeout=10)
     assert resp.complete and resp.status == 200, resp.stdout
     conn.send_raw(fcgi_client.encode_record(fcgi_client.STDIN, rid, b""))
-    # Not needed for the test to pass; gives a worker that would misread the record the
-    # time to do so (the old hang), so the test fails without the fix.
-    time.sleep(0.3)
+    # Not needed for the test to pass: once the worker has read the record, one that
+    # misreads it for the next request sits in read() (the old hang), so the test fails
+    # without the fix instead of signalling before the worker looked.
+    procs.wait_until(lambda: not conn.unread_by_server(), 10,
+                     what="the worker read the late STDIN record")
     return int(resp.body)
 
 

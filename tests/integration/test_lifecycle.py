@@ -4,10 +4,10 @@ Each test starts its own fpmd on a temporary unix socket or a free TCP port and 
 by pid (tests/lib/servers.py)."""
 
 import os
+import re
 import signal
 import subprocess
 import threading
-import time
 
 import pytest
 
@@ -18,8 +18,10 @@ from lib.servers import FpmProcess
 @pytest.fixture
 def docroot(tmp_path):
     (tmp_path / "pid.php").write_text("<?php echo getmypid();")
+    # ?mark=<file>: touched when the script starts, proof that a worker runs it.
     (tmp_path / "sleep.php").write_text(
-        "<?php usleep((int)($_GET['ms'] ?? 500) * 1000); echo 'slept ', getmypid();")
+        "<?php if (isset($_GET['mark'])) touch($_GET['mark']);"
+        " usleep((int)($_GET['ms'] ?? 500) * 1000); echo 'slept ', getmypid();")
     (tmp_path / "hello.php").write_text("<?php echo 'hello';")
     os.chmod(tmp_path, 0o755)
     return tmp_path
@@ -66,10 +68,11 @@ def test_killed_worker_is_logged_and_replaced(fpmd_bin, docroot):
 def test_sigquit_lets_inflight_request_finish(fpmd_bin, docroot):
     fpm = FpmProcess(fpmd_bin, pool={"pm.max_children": "1"}).start()
     try:
+        started = docroot / "sleep-started"
         conn = fcgi_client.FcgiConnection(fpm.address)
-        conn.send_request(cgi.cgi_params("/sleep.php?ms=700", docroot))
+        conn.send_request(cgi.cgi_params(f"/sleep.php?ms=700&mark={started}", docroot))
         fpm.wait_for_children(1)
-        time.sleep(0.2)  # let the worker pick the request up
+        procs.wait_until(started.exists, 10, what="the worker runs sleep.php")
         fpm.send_signal(signal.SIGQUIT)
         resp = conn.read_response()
         conn.close()
@@ -152,7 +155,7 @@ def test_reload_with_bad_config_keeps_running(fpmd_bin, docroot):
 
 def test_requests_during_reload_are_not_lost(fpmd_bin, docroot):
     with FpmProcess(fpmd_bin, pool={"pm.max_children": "2"}) as fpm:
-        fpm.wait_for_children(2)
+        old_kids = set(fpm.wait_for_children(2))
         results = []
         stop = threading.Event()
 
@@ -167,11 +170,21 @@ def test_requests_during_reload_are_not_lost(fpmd_bin, docroot):
         threads = [threading.Thread(target=client) for _ in range(3)]
         for t in threads:
             t.start()
-        time.sleep(0.3)
+
+        def answered(count):
+            return lambda: len(results) >= count
+
+        # Requests answered before the reload ...
+        procs.wait_until(answered(len(threads)), 20, what="requests before the reload")
         start = fpm.log_offset()
         fpm.send_signal(signal.SIGUSR2)
         fpm.wait_for_log(r"NOTICE: ready to handle connections", start=start, timeout=20)
-        time.sleep(0.3)
+        # ... and still after it, once only the new workers are left to answer.
+        procs.wait_until(lambda: len(fpm.children()) == 2
+                         and not set(fpm.children()) & old_kids, 20,
+                         what="the old workers replaced")
+        procs.wait_until(answered(len(results) + len(threads)), 20,
+                         what="requests after the reload")
         stop.set()
         for t in threads:
             t.join(20)
@@ -294,15 +307,43 @@ def test_request_terminate_timeout(fpmd_bin, docroot):
 
 
 def test_idle_keepalive_connection_is_not_timed_out(fpmd_bin, docroot):
-    with FpmProcess(fpmd_bin, pool={"pm.max_children": "1",
-                                    "request_terminate_timeout": "1"}) as fpm:
-        worker = fpm.wait_for_children(1)[0]
+    # The `control` pool is only a witness: a request there that starts after the kept
+    # connection's last one times out on a timeout check no earlier than the one that
+    # would end the kept connection, and each check looks at every pool with one clock
+    # reading. So once the control request has timed out, the kept connection has been
+    # idle past its timeout and checked: no fixed idle time is needed.
+    conf = """
+[global]
+error_log = @LOG@
+pid = @PID@
+[www]
+listen = @LISTEN@
+pm = static
+pm.max_children = 1
+request_terminate_timeout = 1
+[control]
+listen = @DIR@/control.sock
+pm = static
+pm.max_children = 1
+request_terminate_timeout = 1
+"""
+    (docroot / "forever.php").write_text("<?php echo 'started'; flush(); sleep(30);")
+    with FpmProcess(fpmd_bin, conf_text=conf) as fpm:
+        fpm.wait_for_children(2)
         with fpm.connection() as conn:
+            worker = int(conn.request(cgi.cgi_params("/pid.php", docroot), keep_conn=True).body)
+            start = fpm.log_offset()
+            # Idle on the kept connection until the witness shows the timeout has passed.
+            with fcgi_client.FcgiConnection(str(fpm.dir / "control.sock")) as control:
+                control.send_request(cgi.cgi_params("/forever.php", docroot))
+                fpm.wait_for_log(r"\[pool control\] child \d+, script .* execution timed out",
+                                 start=start)
             assert conn.request(cgi.cgi_params("/hello.php", docroot), keep_conn=True).body == b"hello"
-            time.sleep(2.5)  # idle on the kept connection, longer than the timeout
-            assert conn.request(cgi.cgi_params("/hello.php", docroot), keep_conn=True).body == b"hello"
-        assert fpm.children() == [worker]
-        assert "execution timed out" not in fpm.log()
+            assert int(conn.request(cgi.cgi_params("/pid.php", docroot),
+                                    keep_conn=True).body) == worker
+        assert worker in fpm.children()
+        assert not re.search(r"\[pool www\].*execution timed out", fpm.log())
+        assert f"child {worker} exited" not in fpm.log()
 
 
 def test_process_max_caps_all_pools(fpmd_bin, docroot):

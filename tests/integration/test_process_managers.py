@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import threading
-import time
 
 import pytest
 
@@ -137,10 +136,13 @@ def test_crash_loop_backs_off(fpmd_bin, docroot, tmp_path):
         os.kill(victim, signal.SIGKILL)
         fpm.wait_for_log(r"WARNING: \[pool www\] child \d+ exited with code 70 soon after start; "
                          r"respawning in \d+(ms|\.\d+s|s)", start=start)
-        time.sleep(2.0)
-        attempts = fpm.log()[start:].count("] child ")
+        # The delay doubles from 100 ms at each failed generation: once it has reached a
+        # whole second or more (1.6 s, after some 1.5 s of failures), count the attempts.
+        grown = fpm.wait_for_log(r"exited with code 70 soon after start; "
+                                 r"respawning in \d+(\.\d+)?s$", start=start, timeout=20)
+        attempts = fpm.log()[start:grown.end()].count("] child ")
         # Without back-off a failing worker is replaced in a tight loop (hundreds per
-        # second); with it, a handful of attempts in these two seconds.
+        # second) and the delay never grows; with it, a handful of attempts until then.
         assert attempts < 30, fpm.log()[start:][-2000:]
         workdir.mkdir()
         procs.wait_until(lambda: len(fpm.children()) == 1 and

@@ -6,8 +6,10 @@ FCGI_GET_VALUES, and record-by-record reading for streaming checks. Every socket
 timeout, so a server that stops answering makes the test fail instead of hang.
 """
 
+import fcntl
 import socket
 import struct
+import termios
 import time
 from dataclasses import dataclass, field
 
@@ -232,6 +234,16 @@ class FcgiConnection:
 
     def shutdown_write(self):
         self.sock.shutdown(socket.SHUT_WR)
+
+    def unread_by_server(self):
+        """Whether bytes sent on this unix-socket connection still wait for the server to
+        read them: a unix stream's sent data stays charged to the sender (SIOCOUTQ) until
+        the receiving process has read it. For TCP, SIOCOUTQ only counts unacknowledged
+        bytes, which says nothing about the server, so it is refused."""
+        if self.sock.family != socket.AF_UNIX:
+            raise ValueError("unread_by_server() needs a unix-socket connection")
+        queued = fcntl.ioctl(self.sock.fileno(), termios.TIOCOUTQ, b"\0" * 4)
+        return struct.unpack("i", queued)[0] != 0
 
     def send_request(self, params, stdin=b"", keep_conn=False, request_id=None,
                      role=RESPONDER, stdin_chunk=MAX_CONTENT, params_chunk=MAX_CONTENT,

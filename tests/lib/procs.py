@@ -7,6 +7,7 @@ recycled pid is never hit.
 
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -64,6 +65,31 @@ def fd_targets(pid):
         except OSError:
             pass  # closed meanwhile
     return targets
+
+
+def pending_signals(pid):
+    """The signals pending for pid (its own and its thread group's, blocked ones waiting
+    in a signalfd included), as a set of numbers; None when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    mask = 0
+    for line in lines:
+        if line.startswith(("SigPnd:", "ShdPnd:")):
+            mask |= int(line.split()[1], 16)
+    return {n + 1 for n in range(64) if mask >> n & 1}
+
+
+def wchan(pid):
+    """The kernel function pid sleeps in ("do_epoll_wait", ...), "0" when it runs, None
+    when it is gone or /proc hides it (reading it needs ptrace access to pid)."""
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            return f.read().strip()
+    except OSError:
+        return None
 
 
 def is_zombie(pid):
@@ -124,25 +150,50 @@ def wait_until(predicate, timeout, interval=0.02, what="condition"):
 
 class OutputCollector:
     """Reads a pipe in a thread; the text so far is available at any time and
-    wait_for(regex) blocks (bounded) until it appears."""
+    wait_for(regex) blocks (bounded) until it appears.
+
+    The pipe is read under the collector's lock, and `text` and wait_for() first read
+    what it holds themselves: whatever the writer wrote before the call is in the text,
+    never still on its way through the thread."""
 
     def __init__(self, pipe):
         self._pipe = pipe
+        self._fd = pipe.fileno()
+        os.set_blocking(self._fd, False)
         self._chunks = []
         self._cond = threading.Condition()
         self._closed = False
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def _run(self):
+    def _drain_locked(self):
+        """Read what the pipe holds now (the lock held); False once it is at its end."""
+        if self._closed:
+            return False
         try:
             while True:
-                data = os.read(self._pipe.fileno(), 65536)
+                data = os.read(self._fd, 65536)
                 if not data:
+                    self._closed = True
                     break
+                self._chunks.append(data)
+                self._cond.notify_all()
+        except BlockingIOError:
+            return True
+        except (OSError, ValueError):
+            self._closed = True
+        self._cond.notify_all()
+        return False
+
+    def _run(self):
+        try:
+            poller = select.poll()
+            poller.register(self._fd, select.POLLIN)
+            while True:
+                poller.poll(500)  # readable, at its end, or a periodic look
                 with self._cond:
-                    self._chunks.append(data)
-                    self._cond.notify_all()
+                    if not self._drain_locked():
+                        break
         except (OSError, ValueError):
             pass
         finally:
@@ -153,6 +204,7 @@ class OutputCollector:
     @property
     def text(self):
         with self._cond:
+            self._drain_locked()
             return b"".join(self._chunks).decode("utf-8", "replace")
 
     def wait_for(self, pattern, timeout, start=0):
@@ -161,6 +213,7 @@ class OutputCollector:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
+                self._drain_locked()
                 text = b"".join(self._chunks).decode("utf-8", "replace")
                 m = rx.search(text, start)
                 if m:

@@ -7,4 +7,7 @@ $r1 = fastcgi_finish_request();
 $r2 = fastcgi_finish_request();
 echo "after finish (dropped)\n";
 error_log('logged after finish');
-file_put_contents($_GET['marker'], var_export([$r1, $r2, connection_status()], true));
+// Written beside the marker and renamed: the test takes the marker's appearance for a
+// finished write.
+file_put_contents($_GET['marker'] . '.part', var_export([$r1, $r2, connection_status()], true));
+rename($_GET['marker'] . '.part', $_GET['marker']);
