@@ -99,6 +99,7 @@ std::optional<ResponderCore::Event> Connection::dispatch(const Record& record) {
 
 Connection::ReadResult Connection::readRequest(cgi::Params& params, IdleWait* idle_wait) {
   params.clear();
+  core_.assembleParamsInto(params);
   if (error_) return ReadResult::Error;
   if (core_.active()) {
     if (!reusable()) return ReadResult::Closed;
@@ -124,7 +125,6 @@ Connection::ReadResult Connection::readRequest(cgi::Params& params, IdleWait* id
     if (!event) return failed();
     switch (*event) {
       case ResponderCore::Event::RequestReady:
-        params = std::move(core_.params());
         out_.setRequestId(core_.requestId());
         if (core_.keepConn() && !nodelay_set_) {
           // As PHP-FPM: on a kept TCP connection the end of one response must not wait

@@ -79,7 +79,7 @@ ResponderCore::Event ResponderCore::beginRequest(const Record& record, std::stri
   }
   phase_ = Phase::Params;
   request_id_ = record.request_id;
-  params_.clear();
+  params().clear();
   assembler_.reset();
   return Event::None;
 }
@@ -93,9 +93,9 @@ ResponderCore::Event ResponderCore::onParams(const Record& record, std::string& 
         }
         return Event::None;
       }
-      params_.clear();
-      params_.set("FCGI_ROLE", "RESPONDER");
-      if (Status status = assembler_.finish(params_); !status) return fail(status.error());
+      params().clear();
+      params().set("FCGI_ROLE", "RESPONDER");
+      if (Status status = assembler_.finish(params()); !status) return fail(status.error());
       phase_ = Phase::Body;
       return Event::RequestReady;
     case RecordType::Stdin:

@@ -49,7 +49,10 @@ class ResponderCore {
   bool keepConn() const { return keep_conn_; }
   /// The params of the request that became ready: FCGI_ROLE first, as PHP-FPM sets it,
   /// then the params in arrival order.
-  cgi::Params& params() { return params_; }
+  cgi::Params& params() { return target_ != nullptr ? *target_ : own_params_; }
+  /// Assembles the params into `target` instead of the core's own: a worker's request
+  /// loop keeps one Params, whose capacity then serves every request and connection.
+  void assembleParamsInto(cgi::Params& target) { target_ = &target; }
   std::string_view stdin() const { return stdin_; }
   /// After Aborted: whether it came before the params ended (END_REQUEST already sent,
   /// the core is between requests again).
@@ -76,7 +79,8 @@ class ResponderCore {
   bool aborted_before_start_ = false;
   unsigned refused_role_ = 0;
   ParamsAssembler assembler_;
-  cgi::Params params_;
+  cgi::Params own_params_;
+  cgi::Params* target_ = nullptr;  // nullptr: own_params_ (a moved core stays valid)
   std::string_view stdin_;
   std::string error_;
 };

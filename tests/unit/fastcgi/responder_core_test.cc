@@ -145,5 +145,23 @@ TEST(ResponderCoreTest, AbortBeforeTheParamsEndIsAnsweredHere) {
   EXPECT_TRUE(later.empty());
 }
 
+TEST(ResponderCoreTest, AssemblesIntoTheDriversParamsWhenGivenThem) {
+  ResponderCore core;
+  cgi::Params mine;
+  mine.set("STALE", "from the last request");
+  core.assembleParamsInto(mine);
+  std::string out;
+  std::string pairs;
+  appendNameValue(pairs, "SCRIPT_NAME", "/b.php");
+  feed(core,
+       testing::beginRecord(1, false) + record(RecordType::Params, 1, pairs) +
+           record(RecordType::Params, 1),
+       out);
+  EXPECT_EQ(&core.params(), &mine);
+  EXPECT_EQ(mine.get("SCRIPT_NAME"), "/b.php");
+  EXPECT_FALSE(mine.has("STALE"));
+  EXPECT_EQ(mine.entries().front().first, "FCGI_ROLE");
+}
+
 }  // namespace
 }  // namespace fpmd::fastcgi
