@@ -66,6 +66,16 @@ struct PoolConfig {
   /// requests below pm.max_requests, so a pool does not recycle all at once. -1 (unset):
   /// a tenth of pm.max_requests.
   int pm_max_requests_jitter = -1;
+  /// fpmd's `pm.max_children = auto`: pm_max_children is then the most the governor may
+  /// choose (process.max, or kAutoMaxChildrenCap), and the number in effect is computed
+  /// from the memory the pool may use over the measured size of a busy worker.
+  bool pm_max_children_auto = false;
+  /// fpmd's pm.max_memory (bytes, 0: none): a worker whose RSS is above it after a
+  /// request is replaced before it takes another (php-src issue 17661's name).
+  uint64_t pm_max_memory = 0;
+  /// fpmd's pm.max_pool_memory (bytes, 0: none): the pool's budget, the sum of its
+  /// workers' PSS. No worker is started past it; over it, idle workers go first.
+  uint64_t pm_max_pool_memory = 0;
   std::string pm_status_path, pm_status_listen, ping_path;
   std::string ping_response = "pong";
   std::string access_log;
@@ -137,10 +147,21 @@ struct GlobalConfig {
   /// fpmd always uses epoll; "epoll" is accepted silently, other valid names warn.
   std::string events_mechanism;
   int systemd_interval = 10;  // seconds; 0 disables
+  /// fpmd's memory_reserve: memory the host guard keeps free for everything else (the
+  /// database of the seeds' 1 GB server). Unset: kDefaultReservePercent of the cgroup or
+  /// host memory, at least kMinimumReserve; "0" turns the guard off.
+  struct MemoryReserve {
+    uint64_t bytes = 0;  // "300M"
+    double percent = 0;  // "15%", when bytes is 0
+  };
+  std::optional<MemoryReserve> memory_reserve;
   std::map<std::string, Location> origins;
 
   bool isSet(const std::string& key) const { return origins.count(key) != 0; }
 };
+
+/// `pm.max_children = auto` without process.max chooses at most this many.
+inline constexpr int kAutoMaxChildrenCap = 256;
 
 struct Config {
   std::string path;         // the main file, as given

@@ -85,6 +85,41 @@ Status setRlimitCore(Owner<M>& c, const std::string& v) {
   return {};
 }
 
+template <auto M>
+Status setSize(Owner<M>& c, const std::string& v) {
+  Result<uint64_t> r = parseSize(v);
+  if (!r) return makeError(r.error());
+  c.*M = *r;
+  return {};
+}
+
+Status setMaxChildren(PoolConfig& c, const std::string& v) {
+  if (equalsNoCase(v, "auto")) {
+    c.pm_max_children_auto = true;
+    return {};
+  }
+  c.pm_max_children_auto = false;
+  return setInteger<&PoolConfig::pm_max_children>(c, v);
+}
+
+Status setMemoryReserve(GlobalConfig& c, const std::string& v) {
+  GlobalConfig::MemoryReserve reserve;
+  if (!v.empty() && v.back() == '%') {
+    char* end = nullptr;
+    std::string number = v.substr(0, v.size() - 1);
+    reserve.percent = std::strtod(number.c_str(), &end);
+    if (number.empty() || *end != '\0' || reserve.percent < 0 || reserve.percent >= 100) {
+      return makeError("invalid percentage (0% to 99%)");
+    }
+  } else {
+    Result<uint64_t> bytes = parseSize(v);
+    if (!bytes) return makeError(bytes.error());
+    reserve.bytes = *bytes;
+  }
+  c.memory_reserve = reserve;
+  return {};
+}
+
 Status setPm(PoolConfig& c, const std::string& v) {
   if (equalsNoCase(v, "static")) {
     c.pm = PoolConfig::Pm::Static;
@@ -164,6 +199,8 @@ constexpr Directive<GlobalConfig> kGlobal[] = {
     // Always epoll: "epoll" is silent, other valid names warn (see load()).
     {"events.mechanism", kStr, setString<&G::events_mechanism>, true},
     {"systemd_interval", kOther, setTime<&G::systemd_interval>, true},
+    // fpmd's own: the host guard's reserve.
+    {"memory_reserve", kOther, setMemoryReserve, true},
 };
 
 // Same order as PHP-FPM's ini_fpm_pool_options. listen.setfib is absent on purpose: PHP-FPM
@@ -183,7 +220,7 @@ constexpr Directive<PoolConfig> kPool[] = {
     {"process.priority", kOther, setPriority<&P::process_priority>, true},
     {"process.dumpable", kOther, setBoolean<&P::process_dumpable>, true},
     {"pm", kOther, setPm, true},
-    {"pm.max_children", kOther, setInteger<&P::pm_max_children>, true},
+    {"pm.max_children", kOther, setMaxChildren, true},
     {"pm.start_servers", kOther, setInteger<&P::pm_start_servers>, true},
     {"pm.min_spare_servers", kOther, setInteger<&P::pm_min_spare_servers>, true},
     {"pm.max_spare_servers", kOther, setInteger<&P::pm_max_spare_servers>, true},
@@ -192,6 +229,8 @@ constexpr Directive<PoolConfig> kPool[] = {
     {"pm.max_requests", kOther, setInteger<&P::pm_max_requests>, true},
     // fpmd's own (not in PHP-FPM, so not in the -tt dump either).
     {"pm.max_requests_jitter", kOther, setInteger<&P::pm_max_requests_jitter>, true},
+    {"pm.max_memory", kOther, setSize<&P::pm_max_memory>, true},
+    {"pm.max_pool_memory", kOther, setSize<&P::pm_max_pool_memory>, true},
     {"pm.status_path", kStr, setString<&P::pm_status_path>, true},
     {"pm.status_listen", kStr, setString<&P::pm_status_listen>, true},
     {"ping.path", kStr, setString<&P::ping_path>, true},
@@ -280,6 +319,26 @@ Result<int> parseTime(const std::string& value) {
   }
   // PHP-FPM multiplies in int; keep its wrap-around rather than invoking UB.
   return static_cast<int>(static_cast<uint32_t>(static_cast<uint64_t>(seconds)));
+}
+
+Result<uint64_t> parseSize(const std::string& value) {
+  size_t digits = 0;
+  while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') ++digits;
+  std::string_view suffix = std::string_view(value).substr(digits);
+  uint64_t unit = 1;
+  if (suffix == "k" || suffix == "K") {
+    unit = uint64_t{1} << 10;
+  } else if (suffix == "m" || suffix == "M") {
+    unit = uint64_t{1} << 20;
+  } else if (suffix == "g" || suffix == "G") {
+    unit = uint64_t{1} << 30;
+  } else if (!suffix.empty()) {
+    return makeError("invalid size (a number with an optional K, M or G suffix)");
+  }
+  if (digits == 0 || digits > 12) {
+    return makeError("invalid size (a number with an optional K, M or G suffix)");
+  }
+  return std::strtoull(value.substr(0, digits).c_str(), nullptr, 10) * unit;
 }
 
 }  // namespace fpmd::config

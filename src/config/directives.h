@@ -41,5 +41,8 @@ Result<bool> parseBoolean(const std::string& value);
 Result<int> parseInteger(const std::string& value);
 /// fpm_conf_set_time: an integer with an optional s/m/h/d suffix, in seconds.
 Result<int> parseTime(const std::string& value);
+/// A size in bytes: digits with an optional K, M or G (either case), as php.ini's
+/// memory_limit is written.
+Result<uint64_t> parseSize(const std::string& value);
 
 }  // namespace fpmd::config

@@ -19,6 +19,11 @@ std::string priority(const std::optional<int>& p) {
   return p ? fmt::format("{}", *p) : "undefined";
 }
 
+std::string mebibytes(uint64_t bytes) {
+  if (bytes % (1 << 20) != 0) return fmt::format("{}", bytes);
+  return fmt::format("{}M", bytes >> 20);
+}
+
 const char* pmName(PoolConfig::Pm pm) {
   switch (pm) {
     case PoolConfig::Pm::Static:
@@ -58,6 +63,11 @@ void dumpGlobal(const GlobalConfig& g, std::vector<std::string>& out) {
   for (char& c : mechanism) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   line("events.mechanism", mechanism);
   line("systemd_interval", fmt::format("{}s", g.systemd_interval));
+  if (g.memory_reserve) {
+    line("memory_reserve", g.memory_reserve->bytes == 0 && g.memory_reserve->percent > 0
+                               ? fmt::format("{:g}%", g.memory_reserve->percent)
+                               : mebibytes(g.memory_reserve->bytes));
+  }
   out.push_back(" ");
 }
 
@@ -83,13 +93,20 @@ void dumpPool(const PoolConfig& p, std::vector<std::string>& out) {
   line("process.priority", priority(p.process_priority));
   line("process.dumpable", yesNo(p.process_dumpable));
   line("pm", pmName(p.pm));
-  line("pm.max_children", p.pm_max_children);
+  if (p.pm_max_children_auto) {
+    line("pm.max_children", fmt::format("auto (at most {})", p.pm_max_children));
+  } else {
+    line("pm.max_children", p.pm_max_children);
+  }
   line("pm.start_servers", p.pm_start_servers);
   line("pm.min_spare_servers", p.pm_min_spare_servers);
   line("pm.max_spare_servers", p.pm_max_spare_servers);
   line("pm.max_spawn_rate", p.pm_max_spawn_rate);
   line("pm.process_idle_timeout", p.pm_process_idle_timeout);
   line("pm.max_requests", p.pm_max_requests);
+  // fpmd's own, shown only when set so the dump stays php-fpm's for php-fpm's files.
+  if (p.isSet("pm.max_memory")) line("pm.max_memory", mebibytes(p.pm_max_memory));
+  if (p.isSet("pm.max_pool_memory")) line("pm.max_pool_memory", mebibytes(p.pm_max_pool_memory));
   str("pm.status_path", p.pm_status_path);
   str("pm.status_listen", p.pm_status_listen);
   str("ping.path", p.ping_path);

@@ -436,6 +436,10 @@ Status processPool(PoolConfig& p, const GlobalConfig& global, const LoadOptions&
                               "(static, dynamic or ondemand)",
                               n));
   }
+  if (p.pm_max_children_auto) {
+    // The most the governor may choose; the spare-server checks below hold against it.
+    p.pm_max_children = global.process_max > 0 ? global.process_max : kAutoMaxChildrenCap;
+  }
   if (p.pm_max_children < 1) {
     return reject(at(p, "pm.max_children"), log::Level::Alert,
                   fmt::format("[pool {}] pm.max_children must be a positive value", n));

@@ -62,6 +62,14 @@ void Scoreboard::setMemory(int index, uint64_t rss, uint64_t pss) {
   atomic(slot(index).memory_pss).store(pss);
 }
 
+void Scoreboard::setRssAfterRequest(int index, uint64_t rss) {
+  atomic(slot(index).rss_after_request).store(rss);
+}
+
+void Scoreboard::setExitReason(int index, ExitReason reason) {
+  atomic(slot(index).exit_reason).store(static_cast<uint8_t>(reason));
+}
+
 void Scoreboard::prepareLatency(int64_t now_us) {
   prepareLatencyWindows(header_->latency, now_us);
 }

@@ -27,12 +27,19 @@ inline constexpr size_t kQuerySize = 512;
 inline constexpr size_t kScriptSize = 256;
 inline constexpr size_t kUserSize = 32;
 
+/// Why a worker leaves on its own (Slot::exit_reason), for the master's log line.
+enum class ExitReason : uint8_t { None = 0, MaxRequests = 1, MaxMemory = 2 };
+
+/// The host guard as the status page shows it.
+enum class MemoryGuardState : uint8_t { Off = 0, Ok = 1, Low = 2, Pressure = 3 };
+
 /// One worker's slot. Plain data: it lives in shared memory and is copied by snapshots.
 struct Slot {
   uint32_t seq;   // odd while the text fields are being rewritten
   int32_t pid;    // 0: free
   uint8_t stage;  // cgi::Stage
-  uint8_t reserved[7];
+  uint8_t exit_reason;  // ExitReason: why the worker is about to leave (it writes it)
+  uint8_t reserved[6];
   int64_t started_us;          // when the worker started (monotonic µs, as every stamp here)
   int64_t request_started_us;  // when the current/last request was accepted
   int64_t request_ended_us;    // when the last request ended (0 while one is running)
@@ -42,6 +49,7 @@ struct Slot {
   uint64_t last_cpu_us;  // CPU time of the last request
   uint64_t memory_rss;   // bytes, sampled by the master from /proc (0: not yet)
   uint64_t memory_pss;
+  uint64_t rss_after_request;  // bytes, the worker's own reading when its last request ended
   char method[kMethodSize];
   char uri[kUriSize];
   char query[kQuerySize];
@@ -64,7 +72,17 @@ struct Header {
   uint64_t listen_queue_len;
   uint32_t slot_count;
   uint8_t pm;  // 0 static, 1 dynamic, 2 ondemand
-  uint8_t reserved[3];
+  uint8_t max_children_auto;  // pm.max_children = auto
+  uint8_t memory_guard;       // MemoryGuardState
+  uint8_t reserved;
+  // The memory governor's limits and readings (master-written; 0: none or not known yet).
+  uint64_t max_children;         // in effect now: the configured or the computed number
+  uint64_t memory_budget;        // pm.max_pool_memory
+  uint64_t memory_reserve;       // [global] memory_reserve, in bytes
+  uint64_t memory_limit;         // the cgroup's limit, or the host's memory
+  uint64_t memory_available;     // what is left of it
+  uint64_t worker_footprint;     // the size of a busy worker the governor plans with
+  uint64_t recycled_for_memory;  // workers replaced for pm.max_memory, the budget or the guard
   char pool[kPoolNameSize];
   LatencyHistory latency;  // every request's duration, by the worker that served it
 };
@@ -97,6 +115,8 @@ class Scoreboard {
                     std::string_view query, uint64_t content_length);
   void setScript(int index, std::string_view script, std::string_view user);
   void endRequest(int index, int64_t now_us, uint64_t memory_peak, uint64_t cpu_us);
+  void setRssAfterRequest(int index, uint64_t rss);
+  void setExitReason(int index, ExitReason reason);
 
   cgi::Stage stage(int index) const;
   /// A consistent copy of one slot (retrying while its worker rewrites it).

@@ -25,6 +25,16 @@ inline constexpr const char kRequestDurationP95[] = "request duration p95";
 inline constexpr const char kRequestDurationP99[] = "request duration p99";
 inline constexpr const char kMemoryRSS[] = "memory rss";
 inline constexpr const char kMemoryPSS[] = "memory pss";
+// The memory governor's (docs/memory.md).
+inline constexpr const char kMaxChildren[] = "max children";
+inline constexpr const char kMaxChildrenAuto[] = "max children auto";
+inline constexpr const char kMemoryBudget[] = "memory budget";
+inline constexpr const char kMemoryReserve[] = "memory reserve";
+inline constexpr const char kMemoryLimit[] = "memory limit";
+inline constexpr const char kMemoryAvailable[] = "memory available";
+inline constexpr const char kWorkerFootprint[] = "worker footprint";
+inline constexpr const char kMemoryGuard[] = "memory guard";
+inline constexpr const char kRecycledForMemory[] = "recycled for memory";
 inline constexpr const char kProcesses[] = "processes";
 /// fpmd's `?all` document: every pool of the master.
 inline constexpr const char kPools[] = "pools";
@@ -39,6 +49,7 @@ inline constexpr const char kUser[] = "user";
 inline constexpr const char kScript[] = "script";
 inline constexpr const char kLastRequestCPU[] = "last request cpu";
 inline constexpr const char kLastRequestMemory[] = "last request memory";
+inline constexpr const char kRssAfterRequest[] = "rss after request";
 
 /// The text format's one label that differs from its key.
 inline constexpr const char kRequestURILabel[] = "request URI";

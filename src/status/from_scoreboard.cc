@@ -18,6 +18,19 @@ const char* pmName(uint8_t pm) {
   }
 }
 
+const char* memoryGuardName(scoreboard::MemoryGuardState state) {
+  switch (state) {
+    case scoreboard::MemoryGuardState::Ok:
+      return "ok";
+    case scoreboard::MemoryGuardState::Low:
+      return "low";
+    case scoreboard::MemoryGuardState::Pressure:
+      return "pressure";
+    default:
+      return "off";
+  }
+}
+
 std::string orDash(const char* text) {
   return text[0] == '\0' ? "-" : text;
 }
@@ -38,6 +51,15 @@ PoolStatus makePoolStatus(const scoreboard::Snapshot& snapshot, int64_t now_us,
   status.listen_queue_len = header.listen_queue_len;
   status.max_children_reached = header.max_children_reached;
   status.slow_requests = header.slow_requests;
+  status.max_children = header.max_children;
+  status.max_children_auto = header.max_children_auto != 0;
+  status.memory_budget = header.memory_budget;
+  status.memory_reserve = header.memory_reserve;
+  status.memory_limit = header.memory_limit;
+  status.memory_available = header.memory_available;
+  status.worker_footprint = header.worker_footprint;
+  status.memory_guard = memoryGuardName(static_cast<scoreboard::MemoryGuardState>(header.memory_guard));
+  status.recycled_for_memory = header.recycled_for_memory;
 
   for (const scoreboard::Slot& slot : snapshot.slots) {
     if (slot.pid <= 0) continue;  // claimed, not yet forked
@@ -70,6 +92,7 @@ PoolStatus makePoolStatus(const scoreboard::Snapshot& snapshot, int64_t now_us,
     }
     proc.memory_rss = slot.memory_rss;
     proc.memory_pss = slot.memory_pss;
+    proc.rss_after_request = slot.rss_after_request;
     status.memory_rss += slot.memory_rss;
     status.memory_pss += slot.memory_pss;
     status.procs.push_back(std::move(proc));

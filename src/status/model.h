@@ -29,6 +29,8 @@ struct ProcessStatus {
   // master last read them from /proc/PID/smaps_rollup; 0 until it has.
   uint64_t memory_rss = 0;
   uint64_t memory_pss = 0;
+  /// The worker's own RSS reading at the end of its last request (pm.max_memory's measure).
+  uint64_t rss_after_request = 0;
 };
 
 struct PoolStatus {
@@ -52,6 +54,17 @@ struct PoolStatus {
   uint64_t duration_p99_us = 0;
   uint64_t memory_rss = 0;
   uint64_t memory_pss = 0;
+  // The memory governor (docs/memory.md): the pool's limits and what it decided. 0: none
+  // set or not known yet.
+  uint64_t max_children = 0;       // in effect now
+  bool max_children_auto = false;  // pm.max_children = auto: computed from memory
+  uint64_t memory_budget = 0;      // pm.max_pool_memory
+  uint64_t memory_reserve = 0;     // [global] memory_reserve in bytes
+  uint64_t memory_limit = 0;       // the cgroup's or the host's memory
+  uint64_t memory_available = 0;
+  uint64_t worker_footprint = 0;   // the busy-worker size the governor plans with
+  std::string memory_guard;        // "off", "ok", "low" (under the reserve), "pressure" (PSI)
+  uint64_t recycled_for_memory = 0;
   std::vector<ProcessStatus> procs;
 };
 
