@@ -104,6 +104,7 @@ void ForkSpawner::runChild(Pool& pool, int slot, UniqueFd stdout_fd, UniqueFd st
                              ? static_cast<unsigned long>(pool.config.pm_max_requests_jitter)
                              : pm::defaultMaxRequestsJitter(max_requests);
   if (startup) jitter = pm::firstLifeJitter(max_requests, jitter);
+  worker_options.max_memory = pool.config.pm_max_memory;
   worker_options.max_requests =
       pm::maxRequestsFor(max_requests, jitter, static_cast<uint64_t>(::getpid()));
   worker_options.server_values = {pool.config.pm_max_children, pool.config.pm_max_children};

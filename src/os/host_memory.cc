@@ -216,13 +216,13 @@ CgroupLocation findMemoryCgroup(std::string_view proc_cgroup, std::string_view m
 
 HostMemoryProbe::Paths HostMemoryProbe::pathsForThisProcess() {
   Paths paths;
-  paths.cgroup = findMemoryCgroup(
-      readWholeFile("/proc/self/cgroup"), readWholeFile("/proc/self/mountinfo"),
-      [](const std::string& dir) {
-        // Only a cgroup with the memory controller enabled has memory.max; the root has
-        // none either, and no limit: /proc/meminfo tells the same.
-        return ::access((dir + "/memory.max").c_str(), R_OK) == 0;
-      });
+  paths.cgroup =
+      findMemoryCgroup(readWholeFile("/proc/self/cgroup"), readWholeFile("/proc/self/mountinfo"),
+                       [](const std::string& dir) {
+                         // Only a cgroup with the memory controller enabled has memory.max; the
+                         // root has none either, and no limit: /proc/meminfo tells the same.
+                         return ::access((dir + "/memory.max").c_str(), R_OK) == 0;
+                       });
   return paths;
 }
 

@@ -41,7 +41,7 @@ const char* cgroupVersionName(CgroupVersion version);  // "none", "v1", "v2"
 
 struct CgroupLocation {
   CgroupVersion version = CgroupVersion::None;
-  std::string dir;  // the cgroup's directory, e.g. /sys/fs/cgroup/memory/system.slice/x
+  std::string dir;    // the cgroup's directory, e.g. /sys/fs/cgroup/memory/system.slice/x
   std::string mount;  // where its hierarchy is mounted (v2 walks up to here for limits)
 };
 /// The memory cgroup of the process whose /proc/PID/cgroup and /proc/PID/mountinfo these

@@ -58,4 +58,24 @@ std::optional<ProcessMemory> readProcessMemory(pid_t pid) {
   return parseSmapsRollup(text);
 }
 
+std::optional<uint64_t> parseStatmResident(std::string_view text) {
+  size_t space = text.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  std::string_view rest = text.substr(space + 1);
+  uint64_t pages = 0;
+  auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), pages);
+  if (ec != std::errc() || ptr == rest.data() + rest.size() || *ptr != ' ') return std::nullopt;
+  return pages;
+}
+
+uint64_t ownResidentBytes() {
+  UniqueFd fd(::open("/proc/self/statm", O_RDONLY | O_CLOEXEC));
+  if (!fd) return 0;
+  char buffer[128];
+  ssize_t n = ::read(fd.get(), buffer, sizeof(buffer) - 1);
+  if (n <= 0) return 0;
+  auto pages = parseStatmResident(std::string_view(buffer, static_cast<size_t>(n)));
+  return pages ? *pages * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) : 0;
+}
+
 }  // namespace fpmd::os

@@ -24,4 +24,11 @@ std::optional<ProcessMemory> parseSmapsRollup(std::string_view text);
 /// nullopt when the process is gone or the file cannot be read.
 std::optional<ProcessMemory> readProcessMemory(pid_t pid);
 
+/// This process's resident set size in bytes, from /proc/self/statm: one short read, cheap
+/// enough for a worker to take after every request. 0 when it cannot be read.
+uint64_t ownResidentBytes();
+
+/// The resident pages field (the second) of a statm line, in pages.
+std::optional<uint64_t> parseStatmResident(std::string_view text);
+
 }  // namespace fpmd::os

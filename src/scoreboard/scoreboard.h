@@ -35,9 +35,9 @@ enum class MemoryGuardState : uint8_t { Off = 0, Ok = 1, Low = 2, Pressure = 3 }
 
 /// One worker's slot. Plain data: it lives in shared memory and is copied by snapshots.
 struct Slot {
-  uint32_t seq;   // odd while the text fields are being rewritten
-  int32_t pid;    // 0: free
-  uint8_t stage;  // cgi::Stage
+  uint32_t seq;         // odd while the text fields are being rewritten
+  int32_t pid;          // 0: free
+  uint8_t stage;        // cgi::Stage
   uint8_t exit_reason;  // ExitReason: why the worker is about to leave (it writes it)
   uint8_t reserved[6];
   int64_t started_us;          // when the worker started (monotonic µs, as every stamp here)
@@ -71,7 +71,7 @@ struct Header {
   uint64_t max_listen_queue;
   uint64_t listen_queue_len;
   uint32_t slot_count;
-  uint8_t pm;  // 0 static, 1 dynamic, 2 ondemand
+  uint8_t pm;                 // 0 static, 1 dynamic, 2 ondemand
   uint8_t max_children_auto;  // pm.max_children = auto
   uint8_t memory_guard;       // MemoryGuardState
   uint8_t reserved;

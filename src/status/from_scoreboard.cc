@@ -58,7 +58,8 @@ PoolStatus makePoolStatus(const scoreboard::Snapshot& snapshot, int64_t now_us,
   status.memory_limit = header.memory_limit;
   status.memory_available = header.memory_available;
   status.worker_footprint = header.worker_footprint;
-  status.memory_guard = memoryGuardName(static_cast<scoreboard::MemoryGuardState>(header.memory_guard));
+  status.memory_guard =
+      memoryGuardName(static_cast<scoreboard::MemoryGuardState>(header.memory_guard));
   status.recycled_for_memory = header.recycled_for_memory;
 
   for (const scoreboard::Slot& slot : snapshot.slots) {

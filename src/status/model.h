@@ -62,8 +62,8 @@ struct PoolStatus {
   uint64_t memory_reserve = 0;     // [global] memory_reserve in bytes
   uint64_t memory_limit = 0;       // the cgroup's or the host's memory
   uint64_t memory_available = 0;
-  uint64_t worker_footprint = 0;   // the busy-worker size the governor plans with
-  std::string memory_guard;        // "off", "ok", "low" (under the reserve), "pressure" (PSI)
+  uint64_t worker_footprint = 0;  // the busy-worker size the governor plans with
+  std::string memory_guard;       // "off", "ok", "low" (under the reserve), "pressure" (PSI)
   uint64_t recycled_for_memory = 0;
   std::vector<ProcessStatus> procs;
 };

@@ -18,6 +18,7 @@
 
 #include "log/log.h"
 #include "net/fd_passing.h"
+#include "os/process_memory.h"
 #include "php/engine.h"
 #include "status/from_scoreboard.h"
 #include "status/page.h"
@@ -328,6 +329,21 @@ class RequestWait : public fastcgi::Connection::IdleWait {
 
 }  // namespace
 
+namespace {
+
+// The worker's own RSS after each request, for the status page, the governor's footprint
+// and pm.max_memory: true when the worker must leave before its next request.
+bool checkMemoryAfterRequest(const WorkerOptions& options, scoreboard::Scoreboard* board) {
+  if (board == nullptr) return false;
+  uint64_t rss = os::ownResidentBytes();
+  board->setRssAfterRequest(options.slot, rss);
+  if (options.max_memory == 0 || rss <= options.max_memory) return false;
+  board->setExitReason(options.slot, scoreboard::ExitReason::MaxMemory);
+  return true;
+}
+
+}  // namespace
+
 int serve(ConnectionSource& source, const WorkerOptions& options) {
   scoreboard::Scoreboard* board = options.scoreboard;
   ScoreboardObserver observer(board, options.slot);
@@ -336,6 +352,7 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
   unsigned long served = 0;
   cgi::Params params;
   bool recycle = false;
+  bool over_memory = false;  // pm.max_memory: the master logs it, from the slot
 
   // A connection taken while this worker still held a kept one, served next.
   IncomingConnection incoming;
@@ -405,6 +422,10 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
       }
       ++served;
       if (options.max_requests != 0 && served >= options.max_requests) recycle = true;
+      if (checkMemoryAfterRequest(options, board)) {
+        recycle = true;
+        over_memory = true;
+      }
       if (!connection.reusable()) break;
       if (recycle) {
         handed_back = giveAway(connection, options);
@@ -414,7 +435,8 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
     }
     if (!handed_back && !timed_out && !connection.aborted()) closeGracefully(connection.fd());
   }
-  if (recycle) log::debug("[pool {}] max requests reached: {}", options.pool_name, served);
+  if (recycle && !over_memory)
+    log::debug("[pool {}] max requests reached: {}", options.pool_name, served);
   return 0;
 }
 

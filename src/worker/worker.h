@@ -19,6 +19,9 @@ struct WorkerOptions {
   int slot = -1;
   /// pm.max_requests: exit after this many requests (0: never).
   unsigned long max_requests = 0;
+  /// pm.max_memory in bytes (0: none): over it after a request, the worker leaves before
+  /// it takes another, and says why in its scoreboard slot.
+  uint64_t max_memory = 0;
   fastcgi::ServerValues server_values{};
   /// pm.status_path, ping.path, ping.response: answered by the worker, without PHP.
   std::string status_path;

@@ -76,7 +76,7 @@ class FakeCgroup : public ::testing::Test {
     root_ = std::filesystem::temp_directory_path() /
             ("fpmd-host-memory-" + std::to_string(::getpid()) + "-" +
              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(root_ / "cg" / "pool");
+    std::filesystem::create_directories(root_ / "cg" / "parent" / "pool");
     write("meminfo", "MemTotal: 4194304 kB\nMemAvailable: 3145728 kB\n");
     write("pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
   }
@@ -88,7 +88,7 @@ class FakeCgroup : public ::testing::Test {
     HostMemoryProbe::Paths paths;
     paths.meminfo = root_ / "meminfo";
     paths.host_pressure = root_ / "pressure";
-    paths.cgroup = {version, root_ / "cg" / "pool", root_ / "cg"};
+    paths.cgroup = {version, root_ / "cg" / "parent" / "pool", root_ / "cg"};
     return paths;
   }
   std::filesystem::path root_;
@@ -105,10 +105,11 @@ TEST_F(FakeCgroup, OutsideALimitTheHostsAvailableMemoryCounts) {
 }
 
 TEST_F(FakeCgroup, V1SubtractsInactiveFileCacheAndHonoursTheParentsLimit) {
-  write("cg/pool/memory.limit_in_bytes", "9223372036854771712\n");
-  write("cg/pool/memory.usage_in_bytes", std::to_string(700 * kMiB) + "\n");
-  write("cg/pool/memory.stat", "hierarchical_memory_limit " + std::to_string(1024 * kMiB) +
-                                   "\ntotal_inactive_file " + std::to_string(100 * kMiB) + "\n");
+  write("cg/parent/pool/memory.limit_in_bytes", "9223372036854771712\n");
+  write("cg/parent/pool/memory.usage_in_bytes", std::to_string(700 * kMiB) + "\n");
+  write("cg/parent/pool/memory.stat", "hierarchical_memory_limit " + std::to_string(1024 * kMiB) +
+                                          "\ntotal_inactive_file " + std::to_string(100 * kMiB) +
+                                          "\n");
   HostMemoryProbe probe(paths(CgroupVersion::V1));
   auto reading = probe.read();
   ASSERT_TRUE(reading);
@@ -117,16 +118,16 @@ TEST_F(FakeCgroup, V1SubtractsInactiveFileCacheAndHonoursTheParentsLimit) {
   EXPECT_EQ(reading->used, 600 * kMiB);
   EXPECT_EQ(reading->available, 424 * kMiB);
   // Read again with new values: the probe keeps its files open and re-reads them.
-  write("cg/pool/memory.usage_in_bytes", std::to_string(1000 * kMiB) + "\n");
+  write("cg/parent/pool/memory.usage_in_bytes", std::to_string(1000 * kMiB) + "\n");
   EXPECT_EQ(probe.read()->available, 124 * kMiB);
 }
 
 TEST_F(FakeCgroup, V2TakesTheSmallestLimitOnItsPathAndItsOwnPressure) {
-  write("cg/pool/memory.max", "max\n");
-  write("cg/memory.max", std::to_string(512 * kMiB) + "\n");
-  write("cg/pool/memory.current", std::to_string(300 * kMiB) + "\n");
-  write("cg/pool/memory.stat", "anon 1\ninactive_file " + std::to_string(50 * kMiB) + "\n");
-  write("cg/pool/memory.pressure", "some avg10=33.10 avg60=1.00 avg300=0.10 total=9\n");
+  write("cg/parent/pool/memory.max", "max\n");
+  write("cg/parent/memory.max", std::to_string(512 * kMiB) + "\n");
+  write("cg/parent/pool/memory.current", std::to_string(300 * kMiB) + "\n");
+  write("cg/parent/pool/memory.stat", "anon 1\ninactive_file " + std::to_string(50 * kMiB) + "\n");
+  write("cg/parent/pool/memory.pressure", "some avg10=33.10 avg60=1.00 avg300=0.10 total=9\n");
   auto reading = HostMemoryProbe(paths(CgroupVersion::V2)).read();
   ASSERT_TRUE(reading);
   EXPECT_EQ(reading->source, CgroupVersion::V2);
@@ -139,9 +140,9 @@ TEST_F(FakeCgroup, V2TakesTheSmallestLimitOnItsPathAndItsOwnPressure) {
 
 TEST_F(FakeCgroup, TheHostsAvailableMemoryCapsACgroupsRoom) {
   write("meminfo", "MemTotal: 4194304 kB\nMemAvailable: 102400 kB\n");
-  write("cg/pool/memory.max", std::to_string(2048 * kMiB) + "\n");
-  write("cg/pool/memory.current", std::to_string(100 * kMiB) + "\n");
-  write("cg/pool/memory.stat", "inactive_file 0\n");
+  write("cg/parent/pool/memory.max", std::to_string(2048 * kMiB) + "\n");
+  write("cg/parent/pool/memory.current", std::to_string(100 * kMiB) + "\n");
+  write("cg/parent/pool/memory.stat", "inactive_file 0\n");
   auto reading = HostMemoryProbe(paths(CgroupVersion::V2)).read();
   ASSERT_TRUE(reading);
   EXPECT_EQ(reading->available, 100 * kMiB);

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <vector>
+
 #include "os/process_memory.h"
 
 namespace fpmd::os {
@@ -29,6 +31,20 @@ TEST(ProcessMemory, MissingOrMalformedLinesGiveNothing) {
   EXPECT_FALSE(os::parseSmapsRollup("Rss: 10 kB\nPss: x kB\n"));
   EXPECT_FALSE(os::parseSmapsRollup("Rss: 10 MB\nPss: 5 kB\n"));
   EXPECT_FALSE(os::parseSmapsRollup(""));
+}
+
+TEST(ProcessMemory, StatmGivesTheResidentPages) {
+  EXPECT_EQ(os::parseStatmResident("61234 5120 2048 300 0 4000 0\n"), 5120U);
+  EXPECT_FALSE(os::parseStatmResident("61234"));
+  EXPECT_FALSE(os::parseStatmResident("61234 x 2"));
+}
+
+TEST(ProcessMemory, OwnResidentSizeGrowsWithTouchedMemory) {
+  uint64_t before = os::ownResidentBytes();
+  ASSERT_GT(before, 0U);
+  std::vector<char> block(64 << 20, 1);  // touched: resident
+  EXPECT_GE(os::ownResidentBytes(), before + (48 << 20));
+  EXPECT_EQ(block[12345], 1);
 }
 
 TEST(ProcessMemory, ReadsALiveProcessAndNotAGoneOne) {
