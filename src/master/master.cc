@@ -68,12 +68,22 @@ Master::Master(config::Config config, MasterOptions options, const os::Clock& cl
                  signals_.resetInChild();
                  closeMasterFdsInChild(own_pool);
                }),
-      supervisor_(loop_, spawner_, config_.global, pools_,
-                  Supervisor::Hooks{[this] { return ladder_.serving(); },
-                                    [this] {
-                                      log::notice("Reloading in progress ...");
-                                      requestState(pm::MasterState::Reloading);
-                                    }}),
+      host_probe_(os::HostMemoryProbe::pathsForThisProcess()),
+      governor_(
+          loop_, config_.global, pools_, [this] { return host_probe_.read(); },
+          MemoryGovernor::Hooks{[this] { return ladder_.serving(); },
+                                [](pid_t pid, int signal) { ::kill(pid, signal); }}),
+      supervisor_(
+          loop_, spawner_, config_.global, pools_,
+          Supervisor::Hooks{[this] { return ladder_.serving(); },
+                            [this] {
+                              log::notice("Reloading in progress ...");
+                              requestState(pm::MasterState::Reloading);
+                            },
+                            [this](Pool& pool) { return governor_.maySpawn(pool); },
+                            [this](Pool& pool, const Child& child, const scoreboard::Slot& slot) {
+                              governor_.onChildExit(pool, child, slot);
+                            }}),
       broker_(loop_,
               KeepAliveBroker::Hooks{[this] { return ladder_.serving(); },
                                      [this](Pool& pool) { supervisor_.onConnectionQueued(pool); }}),
@@ -232,6 +242,7 @@ void Master::onTick() {
 // number that a later open() may reuse.
 void Master::closeMasterFdsInChild(const Pool& own_pool) {
   loop_.closeInChild();
+  host_probe_.closeInChild();
   for (const auto& endpoint : status_endpoints_) endpoint.server->closeFdsInChild();
   broker_.forgetInChild();
   for (const auto& pool : pools_) {
@@ -380,6 +391,7 @@ int Master::run() {
   loop_.add(signals_.fd(), EPOLLIN, [this](uint32_t) { onSignals(); });
   broker_.adopt(pools_);  // owned before any fork, so no worker inherits one
   for (auto& pool : pools_) broker_.watchHandbacks(*pool);
+  governor_.start();
   supervisor_.startPools();
   log::notice("ready to handle connections");
   notifyReady(true);

@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "master/fork_spawner.h"
 #include "master/keepalive_broker.h"
+#include "master/memory_governor.h"
 #include "master/pool.h"
 #include "master/shutdown_ladder.h"
 #include "master/supervisor.h"
@@ -85,6 +86,8 @@ class Master {
   std::vector<std::unique_ptr<Pool>> pools_;
   // The parts, each owning its state; they reach the rest through the hooks they are given.
   ForkSpawner spawner_;
+  os::HostMemoryProbe host_probe_;  // the memory cgroup (or host) the pools live in
+  MemoryGovernor governor_;
   Supervisor supervisor_;
   KeepAliveBroker broker_;
   ShutdownLadder ladder_;

@@ -35,6 +35,12 @@ struct Child {
   int64_t slowlogged_request_us = 0;
   /// Sent SIGQUIT by the process manager (idle surplus): not replaced when it exits.
   bool stopped_by_pm = false;
+  /// Sent SIGQUIT by the memory governor while busy (the pool's budget or the host guard):
+  /// it finishes its request, and is replaced when memory allows.
+  bool recycled_for_memory = false;
+  /// The slot's request count when the memory governor last looked, so each request's
+  /// size is recorded once.
+  uint64_t requests_seen = 0;
   UniqueFd stdout_pipe;
   UniqueFd stderr_pipe;
   std::unique_ptr<WorkerOutput> stdout_log;
@@ -63,6 +69,8 @@ struct Pool {
   pm::PoolSettings pm_settings;
   pm::PmState pm_state;
   pm::SpawnBackoff backoff;
+  /// The memory governor refused a worker: said once, until one is started again.
+  log::FailureEpisode memory_refusal;
 
   const std::string& name() const { return config.name; }
 };

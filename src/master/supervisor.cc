@@ -50,7 +50,8 @@ os::ProcessCounts Supervisor::processCounts() const {
 
 void Supervisor::startPools() {
   for (auto& pool : pools_) {
-    for (int i = 0; i < pm::initialChildren(pool->pm_settings); ++i) {
+    int initial = std::min(pm::initialChildren(pool->pm_settings), pool->pm_settings.max_children);
+    for (int i = 0; i < initial; ++i) {
       if (!spawn(*pool, true)) break;
     }
     if (pool->config.pm == config::PoolConfig::Pm::Ondemand) {
@@ -71,6 +72,7 @@ bool Supervisor::spawn(Pool& pool, bool startup) {
         "configuration and consider raising 'process.max'");
     return false;
   }
+  if (hooks_.may_spawn && !hooks_.may_spawn(pool)) return false;
   int slot = pool.scoreboard->claimSlot(-1);
   if (slot < 0) return false;
   std::optional<SpawnedWorker> started = spawner_.start(pool, slot, startup);
@@ -173,6 +175,8 @@ void Supervisor::onChildExit(pid_t pid, int status) {
   std::unique_ptr<Child> child = std::move(pool.children[pid]);
   pool.children.erase(pid);
   relayRemainingOutput(pool, *child);
+  if (hooks_.child_exited)
+    hooks_.child_exited(pool, *child, pool.scoreboard->readSlot(child->slot));
   pool.scoreboard->releaseSlot(child->slot);
 
   int64_t now = clock_.nowMicros();

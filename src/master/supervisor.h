@@ -28,6 +28,11 @@ class Supervisor {
     std::function<bool()> serving;
     /// emergency_restart_threshold was crossed: the master reloads.
     std::function<void()> emergency;
+    /// The memory governor's admission: whether `pool` may fork one more worker now.
+    /// Unset: always.
+    std::function<bool(Pool&)> may_spawn;
+    /// A child exited; its slot as it left it (before the slot is released). Unset: nobody.
+    std::function<void(Pool&, const Child&, const scoreboard::Slot&)> child_exited;
   };
 
   Supervisor(os::EventLoop& loop, Spawner& spawner, const config::GlobalConfig& global,

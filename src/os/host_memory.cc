@@ -254,6 +254,14 @@ HostMemoryProbe::HostMemoryProbe(Paths paths) : paths_(std::move(paths)) {
   }
 }
 
+void HostMemoryProbe::closeInChild() {
+  meminfo_.reset();
+  pressure_.reset();
+  limit_.reset();
+  usage_.reset();
+  stat_.reset();
+}
+
 std::optional<HostMemory> HostMemoryProbe::read() const {
   if (!meminfo_) return std::nullopt;
   std::optional<MemInfo> host = parseMeminfo(preadAll(meminfo_.get()));

@@ -82,6 +82,8 @@ class HostMemoryProbe {
   /// nullopt when even /proc/meminfo cannot be read.
   std::optional<HostMemory> read() const;
   const Paths& paths() const { return paths_; }
+  /// In a forked worker: the master's readings are not its business.
+  void closeInChild();
 
  private:
   Paths paths_;

@@ -1,6 +1,7 @@
 #include "os/process_memory.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -69,13 +70,28 @@ std::optional<uint64_t> parseStatmResident(std::string_view text) {
 }
 
 uint64_t ownResidentBytes() {
-  UniqueFd fd(::open("/proc/self/statm", O_RDONLY | O_CLOEXEC));
-  if (!fd) return 0;
+  // Read after every request: the file stays open (one pread each time). It is opened again
+  // in a forked child, whose /proc/self is another process.
+  static pid_t opened_for = 0;
+  static int fd = -1;
+  pid_t self = ::getpid();
+  if (opened_for != self) {
+    if (fd >= 0) ::close(fd);
+    fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    opened_for = self;
+  }
+  if (fd < 0) return 0;
   char buffer[128];
-  ssize_t n = ::read(fd.get(), buffer, sizeof(buffer) - 1);
+  ssize_t n = ::pread(fd, buffer, sizeof(buffer) - 1, 0);
   if (n <= 0) return 0;
   auto pages = parseStatmResident(std::string_view(buffer, static_cast<size_t>(n)));
   return pages ? *pages * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) : 0;
+}
+
+uint64_t ownPeakResidentBytes() {
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) < 0) return 0;
+  return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // reported in KiB
 }
 
 }  // namespace fpmd::os

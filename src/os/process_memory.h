@@ -27,6 +27,8 @@ std::optional<ProcessMemory> readProcessMemory(pid_t pid);
 /// This process's resident set size in bytes, from /proc/self/statm: one short read, cheap
 /// enough for a worker to take after every request. 0 when it cannot be read.
 uint64_t ownResidentBytes();
+/// This process's largest resident set so far (getrusage's ru_maxrss), bytes.
+uint64_t ownPeakResidentBytes();
 
 /// The resident pages field (the second) of a statm line, in pages.
 std::optional<uint64_t> parseStatmResident(std::string_view text);

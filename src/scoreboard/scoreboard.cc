@@ -62,7 +62,8 @@ void Scoreboard::setMemory(int index, uint64_t rss, uint64_t pss) {
   atomic(slot(index).memory_pss).store(pss);
 }
 
-void Scoreboard::setRssAfterRequest(int index, uint64_t rss) {
+void Scoreboard::setRssAfterRequest(int index, uint64_t rss, uint64_t peak) {
+  atomic(slot(index).rss_peak).store(peak);
   atomic(slot(index).rss_after_request).store(rss);
 }
 

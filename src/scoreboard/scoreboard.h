@@ -50,6 +50,7 @@ struct Slot {
   uint64_t memory_rss;   // bytes, sampled by the master from /proc (0: not yet)
   uint64_t memory_pss;
   uint64_t rss_after_request;  // bytes, the worker's own reading when its last request ended
+  uint64_t rss_peak;           // bytes, the worker's largest RSS so far (getrusage), same time
   char method[kMethodSize];
   char uri[kUriSize];
   char query[kQuerySize];
@@ -115,7 +116,7 @@ class Scoreboard {
                     std::string_view query, uint64_t content_length);
   void setScript(int index, std::string_view script, std::string_view user);
   void endRequest(int index, int64_t now_us, uint64_t memory_peak, uint64_t cpu_us);
-  void setRssAfterRequest(int index, uint64_t rss);
+  void setRssAfterRequest(int index, uint64_t rss, uint64_t peak);
   void setExitReason(int index, ExitReason reason);
 
   cgi::Stage stage(int index) const;

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "os/process_memory.h"
 #include "os/process_title.h"
 
 namespace fpmd::worker {
@@ -46,6 +47,8 @@ Status setupWorkerProcess(const config::PoolConfig& pool, bool running_as_root) 
       return failed(pool, "set max core size limit");
     }
   }
+  // Opens /proc/self/statm for the per-request memory check while /proc is still in reach.
+  if (!pool.chroot.empty()) os::ownResidentBytes();
   if (!pool.chroot.empty() && ::chroot(pool.chroot.c_str()) < 0) {
     return failed(pool, fmt::format("chroot({})", pool.chroot));
   }

@@ -336,7 +336,7 @@ namespace {
 bool checkMemoryAfterRequest(const WorkerOptions& options, scoreboard::Scoreboard* board) {
   if (board == nullptr) return false;
   uint64_t rss = os::ownResidentBytes();
-  board->setRssAfterRequest(options.slot, rss);
+  board->setRssAfterRequest(options.slot, rss, os::ownPeakResidentBytes());
   if (options.max_memory == 0 || rss <= options.max_memory) return false;
   board->setExitReason(options.slot, scoreboard::ExitReason::MaxMemory);
   return true;

@@ -60,7 +60,7 @@ class SupervisorTest : public ::testing::Test {
     if (!supervisor_) {
       supervisor_ = std::make_unique<Supervisor>(
           loop, spawner, global, pools,
-          Supervisor::Hooks{[this] { return serving; }, [this] { ++emergencies; }});
+          Supervisor::Hooks{[this] { return serving; }, [this] { ++emergencies; }, {}, {}});
     }
     return *supervisor_;
   }
