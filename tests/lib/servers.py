@@ -73,8 +73,10 @@ class FpmProcess:
                  php_ini=None, ini_overrides=None, listen="unix", log_to="stderr",
                  pool_name="www", extra_args=(), env=None, workdir=None,
                  start_timeout=20.0, stop_timeout=10.0, wait_ready=True,
-                 expect_alert=False, expect_crash=False, force_stderr=True):
+                 expect_alert=False, expect_crash=False, force_stderr=True, wrapper=()):
         self.binary = str(binary)
+        # A command the server is exec'd through (e.g. one that joins a memory cgroup).
+        self.wrapper = list(wrapper)
         self.pool_name = pool_name
         self.php_ini = str(php_ini or DEFAULT_PHP_INI)
         self.ini_overrides = dict(ini_overrides or {})
@@ -133,7 +135,7 @@ class FpmProcess:
         for key, value in self.ini_overrides.items():
             args += ["-d", f"{key}={value}"]
         args += ["-y", str(self.conf_path)]
-        return args + self.extra_args
+        return self.wrapper + args + self.extra_args
 
     def start(self):
         self._proc = procs.ManagedProcess(self.argv, self.dir, self.env, self.stop_timeout)

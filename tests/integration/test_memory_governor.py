@@ -1,0 +1,182 @@
+"""The memory governor with real workers that really leak (FFI::new(..., persistent): PHP
+frees its own request memory at shutdown, so a leak that outlives the request must be made
+outside Zend's allocator, as extensions' leaks are) — docs/memory.md.
+
+- pm.max_memory: the worker over it finishes its request (a whole answer) and the next one
+  is served by a new worker; the log says which worker, how big, and why.
+- pm.max_pool_memory: under load on a leaking page the pool's PSS stays near its budget
+  (shedding acts on readings ~5 times a second, so a sample may overshoot by what the
+  workers leak in between), with 0 failed requests, and without it the same load goes far
+  past it.
+- the host guard, in a memory cgroup the test creates: with the reserve taken by another
+  process of the cgroup, the pool forks no new worker, says why once, keeps one, and
+  starts workers again once the memory is back."""
+
+import os
+import re
+import subprocess
+import sys
+import threading
+
+from lib import cgi, procs
+from lib.cgroup import MemoryCgroup
+from lib.servers import FpmProcess
+
+MiB = 1 << 20
+FFI_INI = {"extension": "ffi", "ffi.enable": "1"}
+
+LEAK_PHP = """<?php
+// Leaks $_GET['mib'] MiB of process memory for good (persistent FFI memory, touched).
+$mib = (int)($_GET['mib'] ?? 4);
+$GLOBALS['__leak'] = FFI::new("char[" . ($mib << 20) . "]", false, true);
+FFI::memset($GLOBALS['__leak'], 1, $mib << 20);
+if (isset($_GET['ms'])) usleep((int)$_GET['ms'] * 1000);
+echo getmypid(), " done";
+"""
+
+
+def pool_pss(fpm):
+    total = 0
+    for pid in fpm.children():
+        try:
+            text = open(f"/proc/{pid}/smaps_rollup").read()
+        except OSError:
+            continue  # just left
+        match = re.search(r"^Pss:\s+(\d+) kB", text, re.M)
+        if match:
+            total += int(match.group(1)) * 1024
+    return total
+
+
+def leak_site(tmp_path):
+    (tmp_path / "leak.php").write_text(LEAK_PHP)
+    os.chmod(tmp_path, 0o755)
+    return tmp_path
+
+
+def test_max_memory_replaces_the_worker_after_its_request(fpmd_bin, tmp_path):
+    docroot = leak_site(tmp_path)
+    pool = {"pm": "static", "pm.max_children": "1", "pm.max_memory": "48M"}
+    with FpmProcess(fpmd_bin, pool=pool, ini_overrides=FFI_INI) as fpm:
+        pids = []
+        for _ in range(12):
+            answer = fpm.request(cgi.cgi_params("/leak.php?mib=8", docroot))
+            assert answer.status == 200 and answer.body.endswith(b" done"), answer.body
+            pids.append(int(answer.body.split()[0]))
+        # Each worker served whole requests until one of them took it over the limit; then
+        # a new worker served the next one.
+        lives = [pid for i, pid in enumerate(pids) if i == 0 or pids[i - 1] != pid]
+        assert len(lives) >= 2, pids
+        first = lives[0]
+        line = fpm.wait_for_log(
+            rf"\[pool www\] child {first} recycled: RSS (\d+) MiB after its request is over "
+            r"pm\.max_memory 48 MiB")
+        assert int(line.group(1)) > 48
+        served_by_first = pids.count(first)
+        assert 2 <= served_by_first <= 8, pids  # 8 MiB a request, a ~20 MiB worker, 48 MiB
+
+
+def load(fpm, docroot, uri, clients, per_client, failures, during=None):
+    def client():
+        for _ in range(per_client):
+            try:
+                answer = fpm.request(cgi.cgi_params(uri, docroot), timeout=30)
+                if answer.status != 200 or not answer.body.endswith(b" done"):
+                    failures.append(answer.body[:200])
+            except Exception as error:  # a failed request is what the test counts
+                failures.append(repr(error))
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    peak = 0
+    while any(thread.is_alive() for thread in threads):
+        peak = max(peak, pool_pss(fpm))
+        if during:
+            during()
+        threads[0].join(0.02)
+    for thread in threads:
+        thread.join()
+    return peak
+
+
+def test_pool_stays_near_its_budget_with_no_failed_request(fpmd_bin, tmp_path):
+    docroot = leak_site(tmp_path)
+    budget = 160 * MiB
+    pool = {"pm": "dynamic", "pm.max_children": "6", "pm.start_servers": "4",
+            "pm.min_spare_servers": "2", "pm.max_spare_servers": "6",
+            "pm.max_pool_memory": "160M"}
+    failures = []
+    with FpmProcess(fpmd_bin, pool=pool, ini_overrides=FFI_INI) as fpm:
+        # Before any is measured, a worker counts as the first guess (64 MiB): two fit.
+        fpm.wait_for_children(2)
+        peak = load(fpm, docroot, "/leak.php?mib=2&ms=20", 4, 60, failures)
+        log = fpm.log()
+    assert failures == []
+    assert re.search(r"\[pool www\] recycling child \d+ after its request .* pool memory "
+                     r"\d+ MiB is over pm\.max_pool_memory 160 MiB", log) or \
+        re.search(r"\[pool www\] stopping idle child \d+ .* over pm\.max_pool_memory", log), log
+    # 4 clients x 60 requests x 2 MiB would be ~500 MiB of leaks without the budget.
+    assert peak <= budget * 1.3, (peak / MiB, log)
+
+
+def test_without_a_budget_the_same_load_goes_past_it(fpmd_bin, tmp_path):
+    # The budget test's control: the leak is real, and large enough to matter.
+    docroot = leak_site(tmp_path)
+    pool = {"pm": "static", "pm.max_children": "4"}
+    failures = []
+    with FpmProcess(fpmd_bin, pool=pool, ini_overrides=FFI_INI) as fpm:
+        fpm.wait_for_children(4)
+        peak = load(fpm, docroot, "/leak.php?mib=2&ms=20", 4, 60, failures)
+    assert failures == []
+    assert peak > 160 * MiB * 1.3, peak / MiB
+
+
+HOG = """
+import sys
+size = int(sys.argv[1])
+block = bytearray(size)
+for i in range(0, size, 4096):
+    block[i] = 1
+print("held", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_host_guard_stops_spawning_at_the_reserve(fpmd_bin, tmp_path):
+    docroot = leak_site(tmp_path)
+    (tmp_path / "slow.php").write_text('<?php usleep(200000); echo getmypid(), " done";')
+    pool = {"pm": "ondemand", "pm.max_children": "8", "pm.process_idle_timeout": "60s"}
+    limit = 512 * MiB
+    with MemoryCgroup.create(limit) as group:
+        with FpmProcess(fpmd_bin, pool=pool, ini_overrides=FFI_INI,
+                        global_settings={"memory_reserve": "128M"}, wrapper=group.wrap()) as fpm:
+            # One worker, its footprint measured.
+            answer = fpm.request(cgi.cgi_params("/slow.php", docroot))
+            assert answer.status == 200
+            # Another process of the cgroup takes the memory: under 128 MiB left.
+            hog_size = limit - group.usage() - 64 * MiB
+            hog = subprocess.Popen(group.wrap([sys.executable, "-c", HOG, str(hog_size)]),
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            try:
+                assert hog.stdout.readline().strip() == "held"
+                fpm.wait_for_log(r"WARNING: .*memory guard: available memory \d+ MiB is under "
+                                 r"memory_reserve 128 MiB \(cgroup v\d limit 512 MiB")
+                mark = fpm.log_offset()
+                failures = []
+                load(fpm, docroot, "/slow.php", 4, 3, failures)
+                assert failures == []
+                after = fpm.log()[mark:]
+                assert not re.search(r"child \d+ started", after), after
+                assert len(fpm.children()) >= 1
+                assert re.search(r"not starting a worker: available memory \d+ MiB is under "
+                                 r"memory_reserve 128 MiB", fpm.log()), fpm.log()
+            finally:
+                hog.stdin.close()
+                hog.wait(timeout=10)
+            fpm.wait_for_log(r"NOTICE: .*memory guard: memory recovered")
+            # Workers start again.
+            failures = []
+            load(fpm, docroot, "/slow.php", 4, 2, failures)
+            assert failures == []
+            fpm.wait_for_log(r"\[pool www\] child \d+ started", start=mark)
+        assert group.oom_kills() == 0
