@@ -17,6 +17,11 @@
 namespace fpmd::master {
 namespace {
 
+/// How long a worker waits idle before it gives memory back: long enough that a busy
+/// worker never pays for it between requests, short enough that a peak's memory is the
+/// host's again within seconds.
+constexpr int kIdleMemoryReleaseMs = 1000;
+
 /// A worker's stdout and stderr pipes (catch_workers_output), each end owned.
 struct WorkerPipes {
   UniqueFd stdout_read, stdout_write, stderr_read, stderr_write;
@@ -93,6 +98,9 @@ void ForkSpawner::runChild(Pool& pool, int slot, UniqueFd stdout_fd, UniqueFd st
   if (!php::workerInit(pool.php)) ::_exit(70);
 
   worker::PoolSource source(listen_fd, pool.dispatch_worker.get(), pool.allowed);
+  // After a peak, an idle worker gives back what it no longer uses, so the memory a burst
+  // took is the host's again within seconds (docs/memory.md).
+  source.setIdleWork(kIdleMemoryReleaseMs, [] { php::releaseIdleMemory(); });
   worker::WorkerOptions worker_options;
   worker_options.pool_name = pool.name();
   worker_options.scoreboard = pool.scoreboard.get();

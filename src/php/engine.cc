@@ -2,6 +2,7 @@
 // loop body of PHP-FPM's fpm_main.c main(), minus the FastCGI protocol (ours is in
 // src/fastcgi/ and reaches us as a cgi::Request).
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -319,6 +320,13 @@ RequestOutcome execute(cgi::Request& request) {
   outcome.finished_early = active.finished_early;
   outcome.response_headers = std::move(result.headers);
   return outcome;
+}
+
+size_t releaseIdleMemory() {
+  // Only the C allocator: Zend's heap between requests is left as the request's shutdown
+  // made it (zend_mm_gc() or a second reset there crashed the next request when tried),
+  // so the chunks Zend keeps cached after a peak stay until then (docs/memory.md).
+  return ::malloc_trim(0) ? 1 : 0;
 }
 
 }  // namespace fpmd::php

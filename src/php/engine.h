@@ -69,6 +69,10 @@ void shutdown();
 /// pool's php_value/php_admin_value settings.
 bool workerInit(const PoolPhpSettings& settings);
 
+/// Between requests, in a worker idle for a while: gives the C allocator's free pages back
+/// to the system (malloc_trim). Nonzero when some were.
+size_t releaseIdleMemory();
+
 /// Runs one request to completion: resolves the script from the params, runs it, writes
 /// the response to request.sink and finishes it.
 RequestOutcome execute(cgi::Request& request);

@@ -105,13 +105,19 @@ bool PoolSource::tryNext(bool listen_ready, bool dispatch_ready, IncomingConnect
 IncomingConnection PoolSource::next() {
   try_dispatch_ = dispatch_fd_ >= 0;
   try_accept_ = true;
+  bool idle_work_due = static_cast<bool>(idle_work_);
   for (;;) {
     IncomingConnection incoming;
     Take taken = takeWaiting(incoming);
     if (taken == Take::Got) return incoming;
     if (taken == Take::Stop) return {};
     epoll_event events[3];
-    int ready = ::epoll_wait(epoll_.get(), events, 3, -1);
+    int ready = ::epoll_wait(epoll_.get(), events, 3, idle_work_due ? idle_after_ms_ : -1);
+    if (ready == 0) {
+      idle_work_due = false;
+      idle_work_();
+      continue;
+    }
     if (ready < 0) {
       if (errno == EINTR) continue;
       log::sysError(log::Level::Error, "epoll_wait() failed");

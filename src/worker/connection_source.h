@@ -6,6 +6,7 @@
 // worker) and queues each once the web server sends its next request; a worker that
 // gives away a kept connection whose next request has already come queues it itself.
 
+#include <functional>
 #include <string>
 
 #include "common/unique_fd.h"
@@ -43,6 +44,13 @@ class PoolSource : public ConnectionSource {
   IncomingConnection next() override;
   bool tryNext(bool listen_ready, bool dispatch_ready, IncomingConnection& incoming) override;
 
+  /// `work` runs once a wait for the next connection has lasted `after_ms`, once per wait
+  /// (an idle worker giving memory back after a peak).
+  void setIdleWork(int after_ms, std::function<void()> work) {
+    idle_after_ms_ = after_ms;
+    idle_work_ = std::move(work);
+  }
+
  private:
   enum class Take { Got, Empty, Stop };
   /// One pass over the queues still marked as worth trying, in turn.
@@ -57,6 +65,8 @@ class PoolSource : public ConnectionSource {
   bool try_dispatch_ = true;
   bool try_accept_ = true;
   bool dispatch_first_ = true;  // whose turn it is when both queues hold connections
+  int idle_after_ms_ = -1;
+  std::function<void()> idle_work_;
 };
 
 }  // namespace fpmd::worker

@@ -180,3 +180,39 @@ def test_host_guard_stops_spawning_at_the_reserve(fpmd_bin, tmp_path):
             assert failures == []
             fpm.wait_for_log(r"\[pool www\] child \d+ started", start=mark)
         assert group.oom_kills() == 0
+
+
+FRAGMENT_PHP = """<?php
+// 64 MiB in 4-KiB blocks of the C allocator, all freed but the last, which pins the top
+// of the heap: free pages the allocator keeps until someone trims it.
+$blocks = [];
+for ($i = 0; $i < 16384; $i++) {
+    $block = FFI::new("char[4000]", false, true);
+    FFI::memset($block, 1, 4000);
+    $blocks[] = $block;
+}
+for ($i = 0; $i < 16383; $i++) FFI::free($blocks[$i]);
+echo getmypid(), " done";
+"""
+
+
+def resident(pid):
+    text = open(f"/proc/{pid}/status").read()
+    return int(re.search(r"^VmRSS:\s+(\d+) kB", text, re.M).group(1)) * 1024
+
+
+def test_an_idle_worker_gives_memory_back(fpmd_bin, tmp_path):
+    (tmp_path / "fragment.php").write_text(FRAGMENT_PHP)
+    os.chmod(tmp_path, 0o755)
+    pool = {"pm": "static", "pm.max_children": "1"}
+    with FpmProcess(fpmd_bin, pool=pool, ini_overrides=FFI_INI) as fpm:
+        answer = fpm.request(cgi.cgi_params("/fragment.php", tmp_path))
+        assert answer.status == 200 and answer.body.endswith(b" done"), answer.body
+        pid = int(answer.body.split()[0])
+        after_request = resident(pid)
+        assert after_request > 64 * MiB  # the freed blocks are still resident
+        # Idle for a second, the worker trims: most of the 64 MiB is the host's again.
+        procs.wait_until(lambda: resident(pid) < after_request - 48 * MiB, 5.0,
+                         what=f"RSS of {pid} below {(after_request - 48 * MiB) // MiB} MiB")
+        # And it still serves.
+        assert fpm.request(cgi.cgi_params("/fragment.php", tmp_path)).status == 200
