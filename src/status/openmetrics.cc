@@ -69,6 +69,64 @@ void family(std::string& out, std::string_view name, std::string_view type, std:
   out += fmt::format("# TYPE {} {}\n# HELP {} {}\n", name, type, name, help);
 }
 
+struct PoolMetric {
+  std::string_view name;
+  std::string_view type;
+  std::string_view help;
+  uint64_t (*value)(const PoolStatus&);
+};
+
+const PoolMetric kMemoryGovernorMetrics[] = {
+    {"fpmd_pool_max_children", "gauge",
+     "Workers the pool may run now: pm.max_children, or what the governor computed.",
+     [](const PoolStatus& s) { return s.max_children; }},
+    {"fpmd_pool_max_children_auto", "gauge",
+     "1 when pm.max_children = auto (computed from memory), else 0.",
+     [](const PoolStatus& s) -> uint64_t { return s.max_children_auto ? 1 : 0; }},
+    {"fpmd_pool_memory_budget_bytes", "gauge", "The pool's pm.max_pool_memory; 0 when unset.",
+     [](const PoolStatus& s) { return s.memory_budget; }},
+    {"fpmd_pool_memory_reserve_bytes", "gauge",
+     "Memory the governor keeps free for the host ([global] memory_reserve).",
+     [](const PoolStatus& s) { return s.memory_reserve; }},
+    {"fpmd_pool_memory_limit_bytes", "gauge", "The cgroup's memory limit, or the host's memory.",
+     [](const PoolStatus& s) { return s.memory_limit; }},
+    {"fpmd_pool_memory_available_bytes", "gauge", "What is left of the memory limit.",
+     [](const PoolStatus& s) { return s.memory_available; }},
+    {"fpmd_pool_worker_footprint_bytes", "gauge",
+     "The size of a busy worker the governor plans with.",
+     [](const PoolStatus& s) { return s.worker_footprint; }},
+    {"fpmd_pool_recycled_for_memory", "counter",
+     "Workers replaced for pm.max_memory, the pool's budget or the host guard.",
+     [](const PoolStatus& s) { return s.recycled_for_memory; }},
+};
+
+// Every state gets a sample (1 for the current one, 0 for the others), so that a query for
+// one state has a series at all times rather than one that comes and goes.
+constexpr std::string_view kMemoryGuardStates[] = {"off", "ok", "low", "pressure"};
+
+// The memory governor's limits and decisions, one sample per pool.
+void appendMemoryGovernor(std::string& out, const std::vector<PoolStatus>& pools) {
+  for (const PoolMetric& metric : kMemoryGovernorMetrics) {
+    family(out, metric.name, metric.type, metric.help);
+    // OpenMetrics names a counter's sample after its family with "_total".
+    std::string_view suffix = metric.type == "counter" ? "_total" : "";
+    for (const auto& pool : pools) {
+      out +=
+          fmt::format("{}{}{{{}}} {}\n", metric.name, suffix, poolLabel(pool), metric.value(pool));
+    }
+  }
+  family(out, "fpmd_pool_memory_guard", "gauge",
+         "1 for the host memory guard's state: off, ok, low (under the reserve) or pressure "
+         "(PSI).");
+  for (const auto& pool : pools) {
+    std::string_view current = memoryGuard(pool);
+    for (std::string_view state : kMemoryGuardStates) {
+      out += fmt::format("fpmd_pool_memory_guard{{{},state=\"{}\"}} {}\n", poolLabel(pool), state,
+                         state == current ? 1 : 0);
+    }
+  }
+}
+
 // fpmd's pool-level families: latency over the last minute and the workers' memory.
 void appendPoolExtensions(std::string& out, const std::vector<PoolStatus>& pools) {
   family(out, "fpmd_request_duration_microseconds", "summary",
@@ -91,6 +149,7 @@ void appendPoolExtensions(std::string& out, const std::vector<PoolStatus>& pools
   for (const auto& pool : pools) {
     out += fmt::format("fpmd_memory_pss_bytes{{{}}} {}\n", poolLabel(pool), pool.memory_pss);
   }
+  appendMemoryGovernor(out, pools);
 }
 
 struct ProcessMetric {
@@ -114,6 +173,9 @@ const ProcessMetric kProcessMetrics[] = {
      [](const ProcessStatus& p) { return p.memory_rss; }},
     {"fpmd_process_memory_pss_bytes", "gauge", "Proportional set size of the process.",
      [](const ProcessStatus& p) { return p.memory_pss; }},
+    {"fpmd_process_rss_after_request_bytes", "gauge",
+     "The process's own RSS reading when its last request ended (pm.max_memory's measure).",
+     [](const ProcessStatus& p) { return p.rss_after_request; }},
 };
 
 // With `full`: one series per process, labelled with its pool and pid.

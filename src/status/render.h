@@ -49,6 +49,10 @@ struct Row {
 std::vector<Row> poolRows(const PoolStatus& status);
 std::vector<Row> processRows(const ProcessStatus& process);
 
+/// The memory guard's state; "off" for a status not made from a scoreboard, which has none
+/// (no governor ran).
+std::string_view memoryGuard(const PoolStatus& status);
+
 enum class Encoding { Raw, Markup, Json };
 
 struct Style {

@@ -22,6 +22,11 @@ uint64_t unsignedSeconds(int64_t seconds) {
   return static_cast<uint64_t>(seconds);
 }
 
+// The rows have no boolean type: a flag prints as 0 or 1 in every format.
+uint64_t flag(bool value) {
+  return value ? 1 : 0;
+}
+
 std::string encode(std::string_view text, const Style& style) {
   switch (style.encoding) {
     case Encoding::Markup:
@@ -58,6 +63,16 @@ std::vector<Row> poolRows(const PoolStatus& s) {
       {field::kRequestDurationP99, field::kRequestDurationP99, s.duration_p99_us},
       {field::kMemoryRSS, field::kMemoryRSS, s.memory_rss},
       {field::kMemoryPSS, field::kMemoryPSS, s.memory_pss},
+      // The memory governor's limits and decisions (bytes, as memory rss).
+      {field::kMaxChildren, field::kMaxChildren, s.max_children},
+      {field::kMaxChildrenAuto, field::kMaxChildrenAuto, flag(s.max_children_auto)},
+      {field::kMemoryBudget, field::kMemoryBudget, s.memory_budget},
+      {field::kMemoryReserve, field::kMemoryReserve, s.memory_reserve},
+      {field::kMemoryLimit, field::kMemoryLimit, s.memory_limit},
+      {field::kMemoryAvailable, field::kMemoryAvailable, s.memory_available},
+      {field::kWorkerFootprint, field::kWorkerFootprint, s.worker_footprint},
+      {field::kMemoryGuard, field::kMemoryGuard, Word{memoryGuard(s)}},
+      {field::kRecycledForMemory, field::kRecycledForMemory, s.recycled_for_memory},
   };
 }
 
@@ -78,7 +93,14 @@ std::vector<Row> processRows(const ProcessStatus& p) {
       {field::kLastRequestMemory, field::kLastRequestMemory, p.last_request_memory},
       {field::kMemoryRSS, field::kMemoryRSS, p.memory_rss},
       {field::kMemoryPSS, field::kMemoryPSS, p.memory_pss},
+      {field::kRssAfterRequest, field::kRssAfterRequest, p.rss_after_request},
   };
+}
+
+std::string_view memoryGuard(const PoolStatus& status) {
+  // Both branches string_views: a std::string branch would make the result a temporary.
+  if (status.memory_guard.empty()) return "off";
+  return status.memory_guard;
 }
 
 std::string formatValue(const Value& value, const Style& style) {

@@ -40,6 +40,13 @@ int64_t intOf(const Json& object, const char* key) {
   return optionalInt(object, key).value_or(0);
 }
 
+/// A flag as fpmd's page sends it (0 or 1); a JSON boolean is accepted too.
+bool flagOf(const Json& object, const char* key) {
+  auto it = object.find(key);
+  if (it != object.end() && it->is_boolean()) return it->get<bool>();
+  return numberOf(object, key).value_or(0) != 0;
+}
+
 std::string stringOf(const Json& object, const char* key) {
   auto it = object.find(key);
   if (it == object.end()) return {};
@@ -63,6 +70,7 @@ StatusWorker readWorker(const Json& object) {
   worker.last_memory = intOf(object, status::field::kLastRequestMemory);
   worker.rss = optionalInt(object, status::field::kMemoryRSS);
   worker.pss = optionalInt(object, status::field::kMemoryPSS);
+  worker.rss_after_request = optionalInt(object, status::field::kRssAfterRequest);
   return worker;
 }
 
@@ -86,6 +94,15 @@ StatusPool readPool(const Json& object) {
   pool.p99_us = optionalInt(object, status::field::kRequestDurationP99);
   pool.rss = optionalInt(object, status::field::kMemoryRSS);
   pool.pss = optionalInt(object, status::field::kMemoryPSS);
+  pool.max_children = optionalInt(object, status::field::kMaxChildren);
+  pool.max_children_auto = flagOf(object, status::field::kMaxChildrenAuto);
+  pool.memory_budget = optionalInt(object, status::field::kMemoryBudget);
+  pool.memory_reserve = optionalInt(object, status::field::kMemoryReserve);
+  pool.memory_limit = optionalInt(object, status::field::kMemoryLimit);
+  pool.memory_available = optionalInt(object, status::field::kMemoryAvailable);
+  pool.worker_footprint = optionalInt(object, status::field::kWorkerFootprint);
+  pool.memory_guard = stringOf(object, status::field::kMemoryGuard);
+  pool.recycled_for_memory = optionalInt(object, status::field::kRecycledForMemory);
   if (auto it = object.find(status::field::kProcesses); it != object.end() && it->is_array()) {
     for (const Json& process : *it) {
       if (process.is_object()) pool.workers.push_back(readWorker(process));

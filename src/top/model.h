@@ -3,7 +3,8 @@
 // `fpmd status`: the pool status page's JSON (`?json&full`, PHP-FPM's keys) read into plain
 // structs. Both shapes are accepted: one pool object ({"pool": …}) as PHP-FPM and fpmd's
 // pool page send it, and fpmd's aggregated {"pools": […]}. fpmd's extension keys (latency
-// percentiles, RSS/PSS) are optional: PHP-FPM never sends them. Pure: no I/O.
+// percentiles, RSS/PSS, the memory governor's) are optional: PHP-FPM never sends them. Pure: no
+// I/O.
 
 #include <cstdint>
 #include <optional>
@@ -30,6 +31,8 @@ struct StatusWorker {
   int64_t last_memory = 0;     // bytes, Zend peak of the last request
   std::optional<int64_t> rss;  // bytes, fpmd only
   std::optional<int64_t> pss;  // bytes, fpmd only
+  /// Bytes, fpmd only: the worker's own RSS reading when its last request ended.
+  std::optional<int64_t> rss_after_request;
 
   /// Idle workers wait for a connection; every other stage is serving one.
   bool idle() const { return state == "Idle"; }
@@ -55,6 +58,16 @@ struct StatusPool {
   std::optional<int64_t> p99_us;
   std::optional<int64_t> rss;
   std::optional<int64_t> pss;
+  // fpmd only: the memory governor's limits (bytes; 0: none or not known yet) and decisions.
+  std::optional<int64_t> max_children;
+  bool max_children_auto = false;
+  std::optional<int64_t> memory_budget;
+  std::optional<int64_t> memory_reserve;
+  std::optional<int64_t> memory_limit;
+  std::optional<int64_t> memory_available;
+  std::optional<int64_t> worker_footprint;
+  std::string memory_guard;  // "off", "ok", "low", "pressure"; empty when not sent
+  std::optional<int64_t> recycled_for_memory;
   std::vector<StatusWorker> workers;
 };
 

@@ -14,6 +14,41 @@ std::string optionalBytes(const std::optional<int64_t>& bytes) {
   return bytes ? formatBytes(*bytes) : "-";
 }
 
+bool positive(const std::optional<int64_t>& value) {
+  return value.value_or(0) > 0;
+}
+
+// The memory governor's summary, or nothing when the server sends none of it (PHP-FPM) or
+// only zeros and "off" (no governor configured): a line of "-" would say nothing.
+std::optional<std::string> memoryGovernorLine(const StatusPool& pool) {
+  bool guarding = !pool.memory_guard.empty() && pool.memory_guard != "off";
+  std::vector<std::string> items;
+  if (positive(pool.max_children)) {
+    items.push_back(fmt::format("max children {}{}", *pool.max_children,
+                                pool.max_children_auto ? " (auto)" : ""));
+  } else if (pool.max_children_auto) {
+    items.push_back("max children auto");  // not computed yet
+  }
+  auto bytes = [&](const char* label, const std::optional<int64_t>& value) {
+    if (positive(value)) items.push_back(fmt::format("{} {}", label, formatBytes(*value)));
+  };
+  bytes("budget", pool.memory_budget);
+  bytes("reserve", pool.memory_reserve);
+  bytes("limit", pool.memory_limit);
+  bytes("available", pool.memory_available);
+  bytes("footprint", pool.worker_footprint);
+  if (positive(pool.recycled_for_memory)) {
+    items.push_back(fmt::format("recycled {}", *pool.recycled_for_memory));
+  }
+  if (items.empty() && !guarding) return std::nullopt;
+  if (!pool.memory_guard.empty()) {
+    items.insert(items.begin(), "guard " + printable(pool.memory_guard));
+  }
+  std::string line = "  memory:";
+  for (size_t i = 0; i < items.size(); ++i) line += (i == 0 ? " " : "  ") + items[i];
+  return line;
+}
+
 std::vector<std::string> poolHeader(const StatusPool& pool) {
   std::vector<std::string> lines;
   lines.push_back(fmt::format(
@@ -38,6 +73,7 @@ std::vector<std::string> poolHeader(const StatusPool& pool) {
         fmt::format("  memory rss {}  pss {}", optionalBytes(pool.rss), optionalBytes(pool.pss));
   }
   if (!extras.empty()) lines.push_back(extras);
+  if (std::optional<std::string> memory = memoryGovernorLine(pool)) lines.push_back(*memory);
   return lines;
 }
 

@@ -42,16 +42,20 @@ def fetch(server, docroot, path, query="", method="GET"):
     return server.request(params)
 
 
-# fpmd's own fields (latency percentiles, memory) come after all of PHP-FPM's; without
-# them every format must be PHP-FPM's byte for byte.
+# fpmd's own fields (latency percentiles, memory, the memory governor's) come after all of
+# PHP-FPM's; without them every format must be PHP-FPM's byte for byte. "max children" is
+# always followed by ':', '"', '<' or '>', so PHP-FPM's "max children reached" stays.
+# tests/unit/status/php_fpm_part.h strips them the same way.
+KEYS = (rb"request duration p(50|95|99)|memory (rss|pss|budget|reserve|limit|available|guard)|"
+        rb"max children( auto)?|worker footprint|recycled for memory|rss after request")
+VALUE = rb"[a-z0-9]+"  # numbers, or a word (memory guard)
 EXTENSIONS = [
-    (re.compile(rb"(request duration p(50|95|99)|memory [rp]ss):\s+\d+\n"), b""),
-    (re.compile(rb',"(request duration p(50|95|99)|memory [rp]ss)":\d+'), b""),
-    (re.compile(rb"<(request-duration-p(50|95|99)|memory-[rp]ss)>\d+</[a-z0-9-]+>\n?"), b""),
-    (re.compile(rb"<tr><th>(request duration p(50|95|99)|memory [rp]ss)</th><td>\d+</td></tr>\n"),
-     b""),
-    (re.compile(rb"<th>memory [rp]ss</th>"), b""),
-    (re.compile(rb"(<td>\d+</td>){2}</tr>"), b"</tr>"),
+    (re.compile(rb"(" + KEYS + rb"):\s+" + VALUE + rb"\n"), b""),
+    (re.compile(rb',"(' + KEYS + rb')":(' + VALUE + rb'|"[a-z]+")'), b""),
+    (re.compile(rb"<(" + KEYS.replace(b" ", b"-") + rb")>" + VALUE + rb"</[a-z0-9-]+>\n?"), b""),
+    (re.compile(rb"<tr><th>(" + KEYS + rb")</th><td>" + VALUE + rb"</td></tr>\n"), b""),
+    (re.compile(rb"<th>(memory [rp]ss|rss after request)</th>"), b""),
+    (re.compile(rb"(<td>\d+</td>){3}</tr>"), b"</tr>"),
     (re.compile(rb"# TYPE fpmd_[\s\S]*(?=# EOF)"), b""),
 ]
 

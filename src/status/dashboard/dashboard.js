@@ -200,6 +200,31 @@
     ['memory', 'memory rss / pss'],
   ];
 
+  // The memory governor's panel (fpmd only): what it plans with and what it decided.
+  const MEMORY_STATS = [
+    ['mem-guard', 'guard'],
+    ['mem-max-children', 'max children'],
+    ['mem-budget', 'budget'],
+    ['mem-reserve', 'reserve'],
+    ['mem-available', 'available / limit'],
+    ['mem-footprint', 'worker footprint'],
+    ['mem-recycled', 'recycled for memory'],
+  ];
+  const GOVERNOR_NUMBERS = ['max children', 'memory budget', 'memory reserve', 'memory limit',
+                            'memory available', 'worker footprint', 'recycled for memory'];
+
+  function statCards(list, statValues) {
+    const stats = el('div', { class: 'stats' });
+    for (const [id, label] of list) {
+      const card = el('div', { class: 'stat', 'data-stat': id });
+      card.append(el('div', { class: 'label' }, label));
+      statValues[id] = el('div', { class: 'value' }, '–');
+      card.append(statValues[id]);
+      stats.append(card);
+    }
+    return stats;
+  }
+
   function createPool(name) {
     const key = idKey(name);
     const section = el('section', { class: 'pool', id: 'pool-' + key, 'data-pool': name });
@@ -208,15 +233,12 @@
     const pm = el('span', { class: 'badge pm' });
     const since = el('span', { class: 'muted since' });
     head.append(pm, since);
-    const stats = el('div', { class: 'stats' });
     const statValues = {};
-    for (const [id, label] of STATS) {
-      const card = el('div', { class: 'stat', 'data-stat': id });
-      card.append(el('div', { class: 'label' }, label));
-      statValues[id] = el('div', { class: 'value' }, '–');
-      card.append(statValues[id]);
-      stats.append(card);
-    }
+    const stats = statCards(STATS, statValues);
+    // Hidden until the server sends something the governor decided (never for PHP-FPM).
+    const memory = el('div', { class: 'memory', 'data-panel': 'memory' });
+    memory.append(el('h3', {}, 'Memory'), statCards(MEMORY_STATS, statValues));
+    memory.hidden = true;
     const charts = el('div', { class: 'charts' });
     const canvases = {};
     for (const def of CHARTS) {
@@ -243,8 +265,8 @@
     const tbody = el('tbody');
     table.append(thead, tbody);
     wrap.append(table);
-    section.append(head, stats, charts, wrap);
-    return { key, section, pm, since, stats, statValues, canvases, table, thead, tbody,
+    section.append(head, stats, memory, charts, wrap);
+    return { key, section, pm, since, stats, memory, statValues, canvases, table, thead, tbody,
              columns: '', history: [], last: null };
   }
 
@@ -292,9 +314,38 @@
     const hasMemory = num(p['memory rss']) !== null || num(p['memory pss']) !== null;
     setStat(view, 'memory', fmtBytes(p['memory rss']) + ' / ' + fmtBytes(p['memory pss']),
             hasMemory);
+    updateMemory(view, p);
     view.canvases.latency.parentNode.hidden = !hasLatency;
     renderWorkers(view, Array.isArray(p.processes) ? p.processes : []);
     drawPool(view);
+  }
+
+  // Zeros and "off" are what fpmd sends with no governor configured: then there is no panel.
+  function updateMemory(view, p) {
+    const positive = (key) => (num(p[key]) || 0) > 0;
+    const guard = typeof p['memory guard'] === 'string' ? p['memory guard'] : null;
+    const auto = p['max children auto'] === true || (num(p['max children auto']) || 0) > 0;
+    view.memory.hidden = !(GOVERNOR_NUMBERS.some(positive) || auto ||
+                           (guard !== null && guard !== 'off'));
+    if (view.memory.hidden) return;
+    const bytes = (key) => (positive(key) ? fmtBytes(p[key]) : '–');
+    setStat(view, 'mem-guard', guard ?? '–', guard !== null);
+    const guardCard = view.statValues['mem-guard'].parentNode;
+    guardCard.dataset.guard = guard ?? '';
+    // Under the reserve is a warning; memory pressure (PSI) is the bad case.
+    guardCard.classList.toggle('warn', guard === 'low');
+    guardCard.classList.toggle('bad', guard === 'pressure');
+    const children = positive('max children') ? fmtInt(p['max children']) : '';
+    // "auto" alone: pm.max_children = auto, not computed yet.
+    const autoText = children ? children + ' (auto)' : 'auto';
+    setStat(view, 'mem-max-children', auto ? autoText : children, children !== '' || auto);
+    setStat(view, 'mem-budget', bytes('memory budget'), positive('memory budget'));
+    setStat(view, 'mem-reserve', bytes('memory reserve'), positive('memory reserve'));
+    setStat(view, 'mem-available', bytes('memory available') + ' / ' + bytes('memory limit'),
+            positive('memory available') || positive('memory limit'));
+    setStat(view, 'mem-footprint', bytes('worker footprint'), positive('worker footprint'));
+    setStat(view, 'mem-recycled', fmtInt(p['recycled for memory']),
+            num(p['recycled for memory']) !== null);
   }
 
   // Where the table and each chart sit on the page ("x,y,width,height" in CSS pixels), so a
@@ -328,15 +379,22 @@
     ['last request cpu', 'last cpu', 'num', (w) => fmtCpu(w['last request cpu'])],
     ['last request memory', 'last memory', 'num', (w) => fmtBytes(w['last request memory'])],
   ];
+  // A memory column is shown when some worker has a value; the fifth element, when there is
+  // one, says which values count.
   const MEMORY_COLUMNS = [
     ['memory rss', 'rss', 'num', (w) => fmtBytes(w['memory rss'])],
     ['memory pss', 'pss', 'num', (w) => fmtBytes(w['memory pss'])],
+    // The worker's own reading, taken only when pm.max_memory asks for it: 0 says nothing.
+    ['rss after request', 'rss after req', 'num',
+     (w) => ((num(w['rss after request']) || 0) > 0 ? fmtBytes(w['rss after request']) : '–'),
+     (v) => v > 0],
   ];
   function fmtIntPlain(v) { return num(v) === null ? String(v ?? '') : String(v); }
 
   function renderWorkers(view, procs) {
     const columns = BASE_COLUMNS.concat(
-        MEMORY_COLUMNS.filter(([k]) => procs.some((w) => num(w[k]) !== null)));
+        MEMORY_COLUMNS.filter(([k, , , , counts = (v) => v !== null]) =>
+          procs.some((w) => counts(num(w[k])))));
     const signature = columns.map((c) => c[0]).join('|');
     if (signature !== view.columns) {
       view.columns = signature;

@@ -1,5 +1,5 @@
-// fpmd's own status fields (latency percentiles, memory), its per-process OpenMetrics series
-// and the master's aggregated view of several pools.
+// fpmd's own status fields (latency percentiles, memory, the memory governor's), its per-process
+// OpenMetrics series and the master's aggregated view of several pools.
 
 #include <gtest/gtest.h>
 
@@ -67,24 +67,139 @@ TEST_F(StatusExtensionsTest, EveryFormatShowsThePercentilesAndMemoryAfterPhpFpms
   std::string json = body(s, "json&full");
   EXPECT_NE(json.find(R"("slow requests":0,"request duration p50":1500,"request duration p95":)"
                       R"(25000,"request duration p99":480000,"memory rss":40000201,)"
-                      R"("memory pss":18000201, "processes":[)"),
+                      R"("memory pss":18000201,"max children":0,)"),
             std::string::npos)
       << json;
-  EXPECT_NE(json.find(R"("memory rss":20000101,"memory pss":9000101})"), std::string::npos);
+  EXPECT_NE(json.find(R"("memory rss":20000101,"memory pss":9000101,"rss after request":0})"),
+            std::string::npos);
   std::string xml = body(s, "xml&full");
   EXPECT_NE(xml.find("<request-duration-p99>480000</request-duration-p99>\n"), std::string::npos);
   EXPECT_NE(xml.find("<memory-pss>9000100</memory-pss>"), std::string::npos);
   std::string html = body(s, "html&full");
   EXPECT_NE(html.find("<tr><th>request duration p95</th><td>25000</td></tr>\n"), std::string::npos);
-  EXPECT_NE(html.find("<th>last request memory</th><th>memory rss</th><th>memory pss</th></tr>"),
-            std::string::npos);
-  EXPECT_NE(html.find("<td>20000101</td><td>9000101</td></tr>"), std::string::npos);
+  EXPECT_NE(
+      html.find("<th>last request memory</th><th>memory rss</th><th>memory pss</th><th>rss after "
+                "request</th></tr>"),
+      std::string::npos);
+  EXPECT_NE(html.find("<td>20000101</td><td>9000101</td><td>0</td></tr>"), std::string::npos);
   // Without them, every format is still php-fpm8.2's.
   for (std::string_view query : {"full", "json&full", "xml&full", "html&full", "openmetrics"}) {
     std::string stripped = test_support::phpFpmPart(body(s, query));
     EXPECT_EQ(stripped.find("memory rss"), std::string::npos) << query;
     EXPECT_EQ(stripped.find("fpmd_"), std::string::npos) << query;
   }
+}
+
+// The governor's fields set as a running governor would set them: 600 MiB budget, 300 MiB
+// reserve, 2 GiB limit, 712 MiB available, 40 MiB per busy worker.
+status::PoolStatus governedPool() {
+  status::PoolStatus s = pool("www", 100);
+  s.max_children = 18;
+  s.max_children_auto = true;
+  s.memory_budget = 629145600;
+  s.memory_reserve = 314572800;
+  s.memory_limit = 2147483648;
+  s.memory_available = 746586112;
+  s.worker_footprint = 41943040;
+  s.memory_guard = "low";
+  s.recycled_for_memory = 3;
+  s.procs[0].rss_after_request = 31'000'000;
+  s.procs[1].rss_after_request = 32'000'000;
+  return s;
+}
+
+TEST_F(StatusExtensionsTest, EveryFormatShowsTheMemoryGovernorAfterTheMemoryFields) {
+  status::PoolStatus s = governedPool();
+  std::string text = body(s, "full");
+  EXPECT_NE(text.find("memory pss:           18000201\n"
+                      "max children:         18\n"
+                      "max children auto:    1\n"
+                      "memory budget:        629145600\n"
+                      "memory reserve:       314572800\n"
+                      "memory limit:         2147483648\n"
+                      "memory available:     746586112\n"
+                      "worker footprint:     41943040\n"
+                      "memory guard:         low\n"
+                      "recycled for memory:  3\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("memory pss:           9000100\nrss after request:    31000000\n"),
+            std::string::npos)
+      << text;
+
+  std::string json = body(s, "json&full");
+  EXPECT_NE(json.find(R"("memory pss":18000201,"max children":18,"max children auto":1,)"
+                      R"("memory budget":629145600,"memory reserve":314572800,)"
+                      R"("memory limit":2147483648,"memory available":746586112,)"
+                      R"("worker footprint":41943040,"memory guard":"low",)"
+                      R"("recycled for memory":3, "processes":[)"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("memory pss":9000101,"rss after request":32000000})"), std::string::npos)
+      << json;
+
+  std::string xml = body(s, "xml&full");
+  EXPECT_NE(xml.find("<memory-pss>18000201</memory-pss>\n"
+                     "<max-children>18</max-children>\n"
+                     "<max-children-auto>1</max-children-auto>\n"
+                     "<memory-budget>629145600</memory-budget>\n"
+                     "<memory-reserve>314572800</memory-reserve>\n"
+                     "<memory-limit>2147483648</memory-limit>\n"
+                     "<memory-available>746586112</memory-available>\n"
+                     "<worker-footprint>41943040</worker-footprint>\n"
+                     "<memory-guard>low</memory-guard>\n"
+                     "<recycled-for-memory>3</recycled-for-memory>\n"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<memory-pss>9000100</memory-pss><rss-after-request>31000000</"
+                     "rss-after-request></process>"),
+            std::string::npos)
+      << xml;
+
+  std::string html = body(s, "html&full");
+  EXPECT_NE(html.find("<tr><th>memory pss</th><td>18000201</td></tr>\n"
+                      "<tr><th>max children</th><td>18</td></tr>\n"
+                      "<tr><th>max children auto</th><td>1</td></tr>\n"
+                      "<tr><th>memory budget</th><td>629145600</td></tr>\n"
+                      "<tr><th>memory reserve</th><td>314572800</td></tr>\n"
+                      "<tr><th>memory limit</th><td>2147483648</td></tr>\n"
+                      "<tr><th>memory available</th><td>746586112</td></tr>\n"
+                      "<tr><th>worker footprint</th><td>41943040</td></tr>\n"
+                      "<tr><th>memory guard</th><td>low</td></tr>\n"
+                      "<tr><th>recycled for memory</th><td>3</td></tr>\n"
+                      "</table>\n"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<th>memory pss</th><th>rss after request</th></tr>"), std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<td>9000101</td><td>32000000</td></tr>"), std::string::npos) << html;
+
+  // Stripped of fpmd's fields, every format is still php-fpm8.2's: the governor's go too,
+  // and PHP-FPM's "max children reached" stays.
+  for (std::string_view query : {"", "full", "json&full", "xml&full", "html&full"}) {
+    std::string stripped = test_support::phpFpmPart(body(s, query));
+    for (std::string_view key :
+         {"children:", "children\"", "children<", "children>", "auto", "budget", "reserve", "limit",
+          "available", "footprint", "guard", "recycled", "after"}) {
+      EXPECT_EQ(stripped.find(key), std::string::npos) << query << ": " << key << "\n" << stripped;
+    }
+    std::string_view reached =
+        query.starts_with("xml") ? "max-children-reached" : "max children reached";
+    EXPECT_NE(stripped.find(reached), std::string::npos) << query;
+  }
+}
+
+TEST_F(StatusExtensionsTest, AStatusWithoutAGovernorShowsTheGuardOff) {
+  status::PoolStatus s = pool("www", 100);
+  EXPECT_NE(body(s, "").find("max children:         0\n"
+                             "max children auto:    0\n"),
+            std::string::npos);
+  EXPECT_NE(body(s, "").find("memory guard:         off\n"), std::string::npos);
+  EXPECT_NE(body(s, "json").find(R"("memory guard":"off",)"), std::string::npos);
+  std::string metrics = body(s, "openmetrics");
+  EXPECT_NE(metrics.find("fpmd_pool_memory_guard{pool=\"www\",state=\"off\"} 1\n"),
+            std::string::npos)
+      << metrics;
 }
 
 // Every line of an exposition: a TYPE or HELP line, or a sample of a family declared before
@@ -157,6 +272,42 @@ TEST_F(StatusExtensionsTest, OpenMetricsAddsLabelledFamiliesAndPerProcessSeriesW
   }
 }
 
+TEST_F(StatusExtensionsTest, OpenMetricsHasTheMemoryGovernorsFamilies) {
+  status::PoolStatus s = governedPool();
+  std::string plain = body(s, "openmetrics");
+  expectStrictOpenMetrics(plain, /*php_fpm_counters=*/true);
+  for (std::string_view sample : {
+           "fpmd_pool_max_children{pool=\"www\"} 18\n",
+           "fpmd_pool_max_children_auto{pool=\"www\"} 1\n",
+           "fpmd_pool_memory_budget_bytes{pool=\"www\"} 629145600\n",
+           "fpmd_pool_memory_reserve_bytes{pool=\"www\"} 314572800\n",
+           "fpmd_pool_memory_limit_bytes{pool=\"www\"} 2147483648\n",
+           "fpmd_pool_memory_available_bytes{pool=\"www\"} 746586112\n",
+           "fpmd_pool_worker_footprint_bytes{pool=\"www\"} 41943040\n",
+           "# TYPE fpmd_pool_recycled_for_memory counter\n",
+           "fpmd_pool_recycled_for_memory_total{pool=\"www\"} 3\n",
+           "# TYPE fpmd_pool_memory_guard gauge\n",
+           // One sample per state, so a query for one state never loses its series.
+           "fpmd_pool_memory_guard{pool=\"www\",state=\"off\"} 0\n"
+           "fpmd_pool_memory_guard{pool=\"www\",state=\"ok\"} 0\n"
+           "fpmd_pool_memory_guard{pool=\"www\",state=\"low\"} 1\n"
+           "fpmd_pool_memory_guard{pool=\"www\",state=\"pressure\"} 0\n",
+       }) {
+    EXPECT_NE(plain.find(sample), std::string::npos) << sample << plain;
+  }
+  // Per process, as memory rss: only with full.
+  EXPECT_EQ(plain.find("fpmd_process_rss_after_request_bytes"), std::string::npos);
+  std::string full = body(s, "openmetrics&full");
+  expectStrictOpenMetrics(full, true);
+  EXPECT_NE(full.find("# TYPE fpmd_process_rss_after_request_bytes gauge\n"), std::string::npos);
+  EXPECT_NE(full.find("fpmd_process_rss_after_request_bytes{pool=\"www\",pid=\"100\"} 31000000\n"
+                      "fpmd_process_rss_after_request_bytes{pool=\"www\",pid=\"101\"} 32000000\n"),
+            std::string::npos)
+      << full;
+  // PHP-FPM's part is left as it was.
+  EXPECT_EQ(test_support::phpFpmPart(plain).find("fpmd_"), std::string::npos);
+}
+
 TEST_F(StatusExtensionsTest, AggregatedViewHasEveryPool) {
   std::vector<status::PoolStatus> pools{pool("www", 100), pool("api", 200)};
   status::StatusQuery query = status::parseStatusQuery("all&json&full");
@@ -174,6 +325,9 @@ TEST_F(StatusExtensionsTest, AggregatedViewHasEveryPool) {
             std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("fpmd_process_requests_total{pool=\"api\",pid=\"201\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("fpmd_pool_max_children{pool=\"www\"} 0\n"
+                         "fpmd_pool_max_children{pool=\"api\"} 0\n"),
             std::string::npos);
 
   std::string text = renderStatusAll(pools, status::parseStatusQuery("all"), {}).body;

@@ -35,6 +35,10 @@ TEST(StatusCliModel, ReadsPhpFpmPage) {
   EXPECT_EQ(pool.active, 1);
   EXPECT_EQ(pool.total, 2);
   EXPECT_FALSE(pool.p50_us || pool.p95_us || pool.p99_us || pool.rss || pool.pss);
+  EXPECT_FALSE(pool.max_children || pool.max_children_auto || pool.memory_budget ||
+               pool.memory_reserve || pool.memory_limit || pool.memory_available ||
+               pool.worker_footprint || pool.recycled_for_memory);
+  EXPECT_EQ(pool.memory_guard, "");
   ASSERT_EQ(pool.workers.size(), 2U);
   const StatusWorker& idle = pool.workers[0];
   EXPECT_EQ(idle.pid, 101);
@@ -45,7 +49,7 @@ TEST(StatusCliModel, ReadsPhpFpmPage) {
   EXPECT_EQ(idle.script, "/srv/index.php");
   EXPECT_DOUBLE_EQ(idle.last_cpu, 12.5);
   EXPECT_EQ(idle.last_memory, 2097152);
-  EXPECT_FALSE(idle.rss || idle.pss);
+  EXPECT_FALSE(idle.rss || idle.pss || idle.rss_after_request);
   EXPECT_FALSE(pool.workers[1].idle());
 }
 
@@ -63,6 +67,34 @@ TEST(StatusCliModel, ReadsFpmdExtensions) {
   EXPECT_EQ(pool.pss, 524288);
   EXPECT_EQ(pool.workers[0].rss, 4096);
   EXPECT_EQ(pool.workers[0].pss, 2048);
+}
+
+TEST(StatusCliModel, ReadsTheMemoryGovernor) {
+  auto snapshot = top::parseStatusJson(
+      R"({"pool":"a","max children":18,"max children auto":1,"memory budget":629145600,)"
+      R"("memory reserve":314572800,"memory limit":2147483648,"memory available":746586112,)"
+      R"("worker footprint":41943040,"memory guard":"low","recycled for memory":3,)"
+      R"("processes":[{"pid":7,"state":"Idle","rss after request":31000000}]})");
+  ASSERT_TRUE(snapshot) << snapshot.error();
+  const StatusPool& pool = snapshot->pools[0];
+  EXPECT_EQ(pool.max_children, 18);
+  EXPECT_TRUE(pool.max_children_auto);
+  EXPECT_EQ(pool.memory_budget, 629145600);
+  EXPECT_EQ(pool.memory_reserve, 314572800);
+  EXPECT_EQ(pool.memory_limit, 2147483648);
+  EXPECT_EQ(pool.memory_available, 746586112);
+  EXPECT_EQ(pool.worker_footprint, 41943040);
+  EXPECT_EQ(pool.memory_guard, "low");
+  EXPECT_EQ(pool.recycled_for_memory, 3);
+  EXPECT_EQ(pool.workers[0].rss_after_request, 31000000);
+}
+
+TEST(StatusCliModel, MaxChildrenAutoAsABoolean) {
+  auto yes = top::parseStatusJson(R"({"pool":"a","max children auto":true})");
+  auto no = top::parseStatusJson(R"({"pool":"a","max children auto":0})");
+  ASSERT_TRUE(yes && no);
+  EXPECT_TRUE(yes->pools[0].max_children_auto);
+  EXPECT_FALSE(no->pools[0].max_children_auto);
 }
 
 TEST(StatusCliModel, ReadsAggregatedShape) {

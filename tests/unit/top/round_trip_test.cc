@@ -29,6 +29,15 @@ TEST(StatusRoundTrip, TheClientReadsEveryFieldThePageWrites) {
   pool.duration_p99_us = 300;
   pool.memory_rss = 1 << 20;
   pool.memory_pss = 1 << 19;
+  pool.max_children = 18;
+  pool.max_children_auto = true;
+  pool.memory_budget = 600 << 20;
+  pool.memory_reserve = 300 << 20;
+  pool.memory_limit = uint64_t{2} << 30;
+  pool.memory_available = 712 << 20;
+  pool.worker_footprint = 40 << 20;
+  pool.memory_guard = "pressure";
+  pool.recycled_for_memory = 3;
   status::ProcessStatus worker;
   worker.pid = 4242;
   worker.state = "Running";
@@ -44,6 +53,7 @@ TEST(StatusRoundTrip, TheClientReadsEveryFieldThePageWrites) {
   worker.last_request_memory = 2 << 20;
   worker.memory_rss = 3 << 20;
   worker.memory_pss = 4 << 20;
+  worker.rss_after_request = 5 << 20;
   pool.procs.push_back(worker);
 
   status::StatusQuery query;
@@ -72,6 +82,15 @@ TEST(StatusRoundTrip, TheClientReadsEveryFieldThePageWrites) {
   EXPECT_EQ(p.p99_us, 300);
   EXPECT_EQ(p.rss, 1 << 20);
   EXPECT_EQ(p.pss, 1 << 19);
+  EXPECT_EQ(p.max_children, 18);
+  EXPECT_TRUE(p.max_children_auto);
+  EXPECT_EQ(p.memory_budget, 600 << 20);
+  EXPECT_EQ(p.memory_reserve, 300 << 20);
+  EXPECT_EQ(p.memory_limit, int64_t{2} << 30);
+  EXPECT_EQ(p.memory_available, 712 << 20);
+  EXPECT_EQ(p.worker_footprint, 40 << 20);
+  EXPECT_EQ(p.memory_guard, "pressure");
+  EXPECT_EQ(p.recycled_for_memory, 3);
   ASSERT_EQ(p.workers.size(), 1U);
   const StatusWorker& w = p.workers[0];
   EXPECT_EQ(w.pid, 4242);
@@ -88,6 +107,7 @@ TEST(StatusRoundTrip, TheClientReadsEveryFieldThePageWrites) {
   EXPECT_EQ(w.last_memory, 2 << 20);
   EXPECT_EQ(w.rss, 3 << 20);
   EXPECT_EQ(w.pss, 4 << 20);
+  EXPECT_EQ(w.rss_after_request, 5 << 20);
 
   // ?all: the master's document of every pool.
   status::HttpAnswer all = status::renderStatusAll({pool, pool}, query, {});

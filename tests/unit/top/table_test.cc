@@ -140,6 +140,44 @@ TEST(StatusCliRender, FrameShowsPoolChartAndExtensionsWhenPresent) {
   EXPECT_NE(frame.find("memory rss -  pss 20.0MiB"), std::string::npos) << frame;
 }
 
+TEST(StatusCliRender, FrameShowsTheMemoryGovernorWhenItHasSomethingToSay) {
+  top::StatusSnapshot snapshot;
+  snapshot.pools = {samplePool()};
+  top::StatusPool& pool = snapshot.pools[0];
+  // What fpmd sends with no governor configured: zeros and "off".
+  pool.max_children = pool.memory_budget = pool.memory_reserve = pool.memory_limit =
+      pool.memory_available = pool.worker_footprint = pool.recycled_for_memory = 0;
+  pool.memory_guard = "off";
+  top::StatusHistory history(10);
+  top::FrameOptions options;
+  options.utf8 = false;
+  std::string frame = top::renderFrame(&snapshot, history, options);
+  EXPECT_EQ(frame.find("memory:"), std::string::npos) << frame;
+
+  pool.max_children = 18;
+  pool.max_children_auto = true;
+  pool.memory_budget = 600 << 20;
+  pool.memory_reserve = 300 << 20;
+  pool.memory_limit = int64_t{2} << 30;
+  pool.memory_available = 712 << 20;
+  pool.worker_footprint = 40 << 20;
+  pool.memory_guard = "ok";
+  pool.recycled_for_memory = 3;
+  frame = top::renderFrame(&snapshot, history, options);
+  EXPECT_NE(frame.find("\n  memory: guard ok  max children 18 (auto)  budget 600.0MiB  "
+                       "reserve 300.0MiB  limit 2.00GiB  available 712.0MiB  footprint 40.0MiB  "
+                       "recycled 3\n"),
+            std::string::npos)
+      << frame;
+
+  // Only the guard's state: worth a line when it is not "off".
+  top::StatusPool guarded = samplePool();
+  guarded.memory_guard = "pressure";
+  snapshot.pools = {guarded};
+  frame = top::renderFrame(&snapshot, history, options);
+  EXPECT_NE(frame.find("\n  memory: guard pressure\n"), std::string::npos) << frame;
+}
+
 TEST(StatusCliRender, FrameFitsTheTerminalAndShowsErrors) {
   top::StatusSnapshot snapshot;
   snapshot.pools = {samplePool()};
