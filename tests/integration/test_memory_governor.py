@@ -12,6 +12,7 @@ outside Zend's allocator, as extensions' leaks are) — docs/memory.md.
   process of the cgroup, the pool forks no new worker, says why once, keeps one, and
   starts workers again once the memory is back."""
 
+import json
 import os
 import re
 import subprocess
@@ -216,3 +217,37 @@ def test_an_idle_worker_gives_memory_back(fpmd_bin, tmp_path):
                          what=f"RSS of {pid} below {(after_request - 48 * MiB) // MiB} MiB")
         # And it still serves.
         assert fpm.request(cgi.cgi_params("/fragment.php", tmp_path)).status == 200
+
+
+def test_status_shows_the_governors_limits_and_decisions(fpmd_bin, tmp_path):
+    docroot = leak_site(tmp_path)
+    pool = {"pm": "dynamic", "pm.max_children": "auto", "pm.start_servers": "1",
+            "pm.min_spare_servers": "1", "pm.max_spare_servers": "2",
+            "pm.max_pool_memory": "256M", "pm.max_memory": "40M", "pm.status_path": "/status"}
+    with FpmProcess(fpmd_bin, pool=pool, ini_overrides=FFI_INI,
+                    global_settings={"memory_reserve": "200M"}) as fpm:
+        # 256 MiB over the first guess of 64 MiB a worker.
+        fpm.wait_for_log(r"\[pool www\] pm\.max_children = auto: 4 \(pm\.max_pool_memory "
+                         r"256 MiB\) / 64 MiB per worker \(first guess")
+        for _ in range(4):  # 8 MiB a request: over 40 MiB within a few
+            assert fpm.request(cgi.cgi_params("/leak.php?mib=8", docroot)).status == 200
+        fpm.wait_for_log(r"child \d+ recycled: RSS \d+ MiB after its request is over")
+
+        def status():
+            answer = fpm.request(cgi.cgi_params("/status?json&full", docroot))
+            assert answer.status == 200
+            return json.loads(answer.body)
+        def governed():
+            doc = status()
+            # The footprint is published with the next reading (5 a second).
+            measured = doc["worker footprint"] not in (0, 64 * MiB)
+            return doc if doc["recycled for memory"] >= 1 and measured else None
+        doc = procs.wait_until(governed, 5.0, what="the governor's decisions on the status page")
+        assert doc["max children auto"] == 1
+        assert doc["memory budget"] == 256 * MiB
+        assert doc["memory reserve"] == 200 * MiB
+        assert doc["memory limit"] > 0 and 0 < doc["memory available"] <= doc["memory limit"]
+        assert doc["memory guard"] == "ok"
+        # A measured footprint replaced the first guess, and max children follows it.
+        assert doc["max children"] == min(4, 256 * MiB // doc["worker footprint"])
+        assert any(proc["rss after request"] > 0 for proc in doc["processes"])
