@@ -128,8 +128,8 @@ Check somaxconnCheck(const config::Config& config, const Readings& readings) {
   }
   check.level = Level::Warn;
   check.message = fmt::format(
-      "{}: the kernel cuts listen.backlog to net.core.somaxconn without a word, and a burst "
-      "past the queue gets EAGAIN on a unix socket (nginx answers 502) or dropped SYNs on TCP",
+      "{}, as the kernel caps the accept queue at net.core.somaxconn without a word: a burst "
+      "past it gets EAGAIN on a unix socket (nginx answers 502) or dropped SYNs on TCP",
       fmt::join(short_pools, "; "));
   check.fix = sysctlFix("net.core.somaxconn", fmt::to_string(needed)) +
               ", then restart fpmd (a reload keeps the listening sockets and their queue)";
