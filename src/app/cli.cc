@@ -6,23 +6,31 @@ namespace fpmd::app {
 namespace {
 
 struct OptionSpec {
-  char short_name;
+  char short_name;  // for fpmd's long-only options, a code no short option uses
   const char* long_name;
   bool takes_argument;
+  bool long_only = false;
 };
 
+constexpr char kCheckSystem = 1;
+constexpr char kJson = 2;
+
 constexpr OptionSpec kOptions[] = {
-    {'c', "php-ini", true},       {'n', "no-php-ini", false},  {'d', "define", true},
-    {'e', "profile-info", false}, {'h', "help", false},        {'i', "info", false},
-    {'m', "modules", false},      {'v', "version", false},     {'y', "fpm-config", true},
-    {'p', "prefix", true},        {'g', "pid", true},          {'R', "allow-to-run-as-root", false},
-    {'D', "daemonize", false},    {'F', "nodaemonize", false}, {'O', "force-stderr", false},
-    {'t', "test", false},         {'?', "usage", false},
+    {'c', "php-ini", true},       {'n', "no-php-ini", false},
+    {'d', "define", true},        {'e', "profile-info", false},
+    {'h', "help", false},         {'i', "info", false},
+    {'m', "modules", false},      {'v', "version", false},
+    {'y', "fpm-config", true},    {'p', "prefix", true},
+    {'g', "pid", true},           {'R', "allow-to-run-as-root", false},
+    {'D', "daemonize", false},    {'F', "nodaemonize", false},
+    {'O', "force-stderr", false}, {'t', "test", false},
+    {'?', "usage", false},        {kCheckSystem, "check-system", false, true},
+    {kJson, "json", false, true},
 };
 
 const OptionSpec* findShort(char c) {
   for (const auto& option : kOptions) {
-    if (option.short_name == c) return &option;
+    if (option.short_name == c && !option.long_only) return &option;
   }
   return nullptr;
 }
@@ -88,6 +96,12 @@ void apply(CommandLine& cl, char option, const std::string& value) {
       cl.test_level++;
       if (cl.action == CommandLine::Action::Run) cl.action = CommandLine::Action::Test;
       break;
+    case kCheckSystem:
+      if (cl.action == CommandLine::Action::Run) cl.action = CommandLine::Action::CheckSystem;
+      break;
+    case kJson:
+      cl.json = true;
+      break;
     default:
       break;
   }
@@ -144,6 +158,9 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
       break;
     }
   }
+  if (cl.json && cl.action == CommandLine::Action::Run) {
+    return usage(cl, "option '--json' needs '--check-system'");
+  }
   return cl;
 }
 
@@ -176,6 +193,9 @@ std::string usageText(const std::string& program) {
       "                   force output to stderr in nodaemonize even if stderr is not a TTY\n"
       "  -R, --allow-to-run-as-root\n"
       "                   Allow pool to run as root (disabled by default)\n"
+      "  --check-system [--json]\n"
+      "                   Audit the kernel, limits and memory against the config and exit:\n"
+      "                   OK/WARN/FAIL with the fix; exit 0 all OK, 1 WARN, 2 FAIL\n"
       "\n"
       "Commands:\n"
       "  status, top      Watch a pool's status page live, or print it as JSON\n"

@@ -1,6 +1,7 @@
 #pragma once
 
-// PHP-FPM's command line (fpm_main.c's OPTIONS table), parsed without side effects.
+// PHP-FPM's command line (fpm_main.c's OPTIONS table), parsed without side effects, and
+// fpmd's own long options (--check-system [--json]).
 
 #include <optional>
 #include <string>
@@ -9,7 +10,7 @@
 namespace fpmd::app {
 
 struct CommandLine {
-  enum class Action { Run, Help, Usage, Version, Modules, Info, Test };
+  enum class Action { Run, Help, Usage, Version, Modules, Info, Test, CheckSystem };
   Action action = Action::Run;
   int test_level = 0;                // -t: 1, -tt: 2
   std::string php_ini;               // -c
@@ -22,6 +23,7 @@ struct CommandLine {
   bool allow_root = false;           // -R
   std::optional<bool> daemonize;     // -D true, -F false
   bool force_stderr = false;         // -O
+  bool json = false;                 // --json (with --check-system)
   std::string error;                 // why parsing failed (Action::Usage)
 };
 

@@ -11,6 +11,9 @@
 
 #include "app/cli.h"
 #include "app/daemon.h"
+#include "audit/check_system.h"
+#include "audit/readings.h"
+#include "audit/render.h"
 #include "config/config.h"
 #include "log/log.h"
 #include "master/master.h"
@@ -90,6 +93,7 @@ int main(int argc, char** argv) {
       return fpmd::php::printInfo(engineOptions(cl));
     case CommandLine::Action::Run:
     case CommandLine::Action::Test:
+    case CommandLine::Action::CheckSystem:
       break;
   }
 
@@ -114,6 +118,14 @@ int main(int argc, char** argv) {
     }
     fpmd::log::notice("configuration file {} test is successful\n", load.path);
     return 0;
+  }
+  if (cl.action == CommandLine::Action::CheckSystem) {
+    std::vector<fpmd::audit::Check> checks =
+        fpmd::audit::checkSystem(*config, fpmd::audit::readThisHost());
+    std::string report = cl.json ? fpmd::audit::renderJson(checks, load.path)
+                                 : fpmd::audit::renderText(checks, load.path);
+    std::fputs(report.c_str(), stdout);
+    return fpmd::audit::exitCode(checks);
   }
 
   bool daemon = config->global.daemonize;

@@ -58,6 +58,21 @@ TEST(CommandLine, UsageErrorsLikePhpFpm) {
   EXPECT_EQ(parse({"--bogus"}).action, CommandLine::Action::Usage);
 }
 
+TEST(CommandLine, CheckSystem) {
+  auto cl = parse({"--check-system", "-y", "/tmp/fpm.conf", "-R"});
+  EXPECT_EQ(cl.action, CommandLine::Action::CheckSystem);
+  EXPECT_FALSE(cl.json);
+  EXPECT_EQ(cl.fpm_config, "/tmp/fpm.conf");
+  EXPECT_TRUE(cl.allow_root);
+  cl = parse({"--fpm-config=/a.conf", "--json", "--check-system"});
+  EXPECT_EQ(cl.action, CommandLine::Action::CheckSystem);
+  EXPECT_TRUE(cl.json);
+  // --json alone means nothing; the long-only options have no short form.
+  EXPECT_EQ(parse({"--json"}).action, CommandLine::Action::Usage);
+  EXPECT_EQ(parse({"-\x01"}).action, CommandLine::Action::Usage);
+  EXPECT_NE(usageText("fpmd").find("--check-system [--json]"), std::string::npos);
+}
+
 TEST(CommandLine, DefaultConfigPath) {
   EXPECT_EQ(defaultConfigPath(""), "/etc/php/8.2/fpm/php-fpm.conf");
   EXPECT_EQ(defaultConfigPath("/opt/fpm"), "/opt/fpm/etc/php-fpm.conf");
