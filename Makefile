@@ -6,7 +6,7 @@ CMAKE_FLAGS ?=
 PYTEST = FPMD_BIN=$(abspath $(BUILD_DIR)/fpmd) $(PYTHON) -m pytest -q -p no:cacheprovider
 
 .PHONY: all deps build run test unit integration e2e peer fuzz fuzz-long sanitize bench \
-        bench-quick format format-check lint clean
+        bench-quick bench-guard format format-check lint clean
 
 all: build
 
@@ -55,6 +55,11 @@ bench: build
 bench-quick: build
 	@scripts/deps.sh bench
 	bench/run.sh quick $(BUILD_DIR)
+
+# The memory guard's cost on a normal workload: guard on vs memory_reserve = 0.
+bench-guard: build
+	@scripts/deps.sh bench
+	/usr/bin/python3 bench/guard_cost.py $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
