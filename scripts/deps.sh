@@ -12,6 +12,7 @@ packages=(
   nginx libfcgi-bin python3 python3-pytest
   chromium python3-pil
   faketime
+  mariadb-server mariadb-client php8.2-mysql
 )
 for group in "$@"; do
   case "$group" in

@@ -8,6 +8,7 @@ MariaDB.available() says why not when the binaries are missing (scripts/deps.sh 
 them)."""
 
 import os
+import signal
 import shutil
 import subprocess
 from pathlib import Path
@@ -106,7 +107,7 @@ class MariaDB:
 
     def stop(self):
         if self._proc is not None:
-            self._proc.stop()
+            self._proc.terminate(signals=(signal.SIGTERM,))
             self._proc = None
 
     def __enter__(self):
