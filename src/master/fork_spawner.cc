@@ -8,6 +8,7 @@
 #include "log/log.h"
 #include "master/pm/recycle_jitter.h"
 #include "master/pool.h"
+#include "os/process_memory.h"
 #include "php/engine.h"
 #include "worker/connection_source.h"
 #include "worker/process_setup.h"
@@ -97,6 +98,9 @@ void ForkSpawner::runChild(Pool& pool, int slot, UniqueFd stdout_fd, UniqueFd st
   }
   if (!php::workerInit(pool.php)) ::_exit(70);
 
+  // The per-request memory check's /proc/self/statm, opened now with the worker's other
+  // start-up fds rather than on its first request.
+  os::ownResidentBytes();
   worker::PoolSource source(listen_fd, pool.dispatch_worker.get(), pool.allowed);
   // After a peak, an idle worker gives back what it no longer uses, so the memory a burst
   // took is the host's again within seconds (docs/memory.md).

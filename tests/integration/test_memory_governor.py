@@ -251,3 +251,20 @@ def test_status_shows_the_governors_limits_and_decisions(fpmd_bin, tmp_path):
         # A measured footprint replaced the first guess, and max children follows it.
         assert doc["max children"] == min(4, 256 * MiB // doc["worker footprint"])
         assert any(proc["rss after request"] > 0 for proc in doc["processes"])
+
+
+def test_the_per_request_memory_reading_opens_nothing_new(fpmd_bin, tmp_path):
+    # The worker's /proc/self/statm is opened at start-up with its other fds, so serving
+    # a request leaves a worker with the fds it started with (the suite's fd-leak check
+    # allows one more for a connection, which a lazily opened file would use up).
+    (tmp_path / "hello.php").write_text("<?php echo 'hi';")
+    os.chmod(tmp_path, 0o755)
+    with FpmProcess(fpmd_bin, pool={"pm": "static", "pm.max_children": "1"}) as fpm:
+        [pid] = fpm.wait_for_children(1) and fpm.children()
+        before = procs.wait_until(
+            lambda: (lambda t: t if t and "anon_inode:[eventpoll]" in t else None)(
+                procs.fd_targets(pid)), 5.0, what="worker set up")
+        assert f"/proc/{pid}/statm" in before, before
+        assert fpm.request(cgi.cgi_params("/hello.php", tmp_path)).body == b"hi"
+        procs.wait_until(lambda: sorted(procs.fd_targets(pid)) == sorted(before), 5.0,
+                         what=f"worker {pid} back to its start-up fds {before}")
