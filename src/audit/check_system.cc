@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "audit/checks.h"
+#include "master/pm/memory_policy.h"
 
 namespace fpmd::audit {
 
@@ -46,8 +47,7 @@ int exitCode(const std::vector<Check>& checks) {
 }
 
 uint64_t mib(uint64_t bytes) {
-  constexpr uint64_t kMiB = uint64_t{1} << 20;
-  return bytes / kMiB + (bytes % kMiB >= kMiB / 2 ? 1 : 0);
+  return master::pm::roundedMiB(bytes);
 }
 
 std::string sysctlFix(std::string_view name, std::string_view value) {

@@ -11,9 +11,7 @@
 namespace fpmd::master {
 namespace {
 
-uint64_t mib(uint64_t bytes) {
-  return (bytes + pm::kMiB / 2) / pm::kMiB;
-}
+constexpr auto mib = pm::roundedMiB;
 
 /// A maySpawn() just after other forks reads the host again when the last reading is
 /// older than this: a burst of forks is paced by fresh readings, not the 200-ms timer.
@@ -76,6 +74,12 @@ void MemoryGovernor::start() {
   timer_.armAfter(kSampleIntervalUs);
 }
 
+size_t MemoryGovernor::indexOf(const Pool& pool) const {
+  size_t index = 0;
+  while (index < pools_.size() && pools_[index].get() != &pool) ++index;
+  return index;  // pools_.size(): not one of ours
+}
+
 void MemoryGovernor::readHost() {
   host_ = read_host_();
   host_read_us_ = loop_.clock().nowMicros();
@@ -110,8 +114,7 @@ pm::PoolMemoryView MemoryGovernor::viewOf(const Pool& pool, const PoolMemoryStat
 bool MemoryGovernor::maySpawn(Pool& pool) {
   if (states_.empty()) return true;  // not started (tests of other parts)
   if (loop_.clock().nowMicros() - host_read_us_ > kSpawnReadingAgeUs) readHost();
-  size_t index = 0;
-  while (index < pools_.size() && pools_[index].get() != &pool) ++index;
+  size_t index = indexOf(pool);
   if (index == states_.size()) return true;
   pm::HostReading reading;
   if (host_) {
@@ -198,8 +201,7 @@ void MemoryGovernor::resizeAutoPools() {
 void MemoryGovernor::publish() {
   for (auto& pool : pools_) {
     scoreboard::Header& header = pool->scoreboard->header();
-    size_t index =
-        static_cast<size_t>(std::find(pools_.begin(), pools_.end(), pool) - pools_.begin());
+    size_t index = indexOf(*pool);
     auto store = [](uint64_t& field, uint64_t value) {
       std::atomic_ref<uint64_t>(field).store(value, std::memory_order_relaxed);
     };
@@ -307,8 +309,7 @@ void MemoryGovernor::sample() {
 }
 
 void MemoryGovernor::onChildExit(Pool& pool, const Child& child, const scoreboard::Slot& slot) {
-  size_t index = 0;
-  while (index < pools_.size() && pools_[index].get() != &pool) ++index;
+  size_t index = indexOf(pool);
   if (index < states_.size() && slot.requests != child.requests_seen) {
     states_[index].footprint.record(std::max(slot.rss_after_request, slot.rss_peak));
   }

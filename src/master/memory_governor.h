@@ -61,6 +61,7 @@ class MemoryGovernor {
     int logged_max_children = 0;
   };
 
+  size_t indexOf(const Pool& pool) const;
   void readHost();
   void recordFootprints(Pool& pool, PoolMemoryState& state);
   void refreshPss(Pool& pool, size_t& budget_left);

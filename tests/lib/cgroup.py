@@ -7,10 +7,11 @@ MemoryCgroup.create() skips the test, with the reason, where neither can be crea
 
 import itertools
 import os
-import time
 from pathlib import Path
 
 import pytest
+
+from lib import procs
 
 _serial = itertools.count()
 
@@ -102,18 +103,16 @@ class MemoryCgroup:
 
     def remove(self, timeout=10.0):
         """Removes the cgroup once every process in it is gone (the tests stop theirs by
-        pid first); a cgroup the kernel still frees takes a moment, so retry until then."""
-        deadline = time.monotonic() + timeout
-        while True:
+        pid first); a cgroup the kernel is still freeing refuses rmdir for a moment."""
+        def removed():
             try:
                 self.path.rmdir()
-                return
             except FileNotFoundError:
-                return
+                pass
             except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+                return False
+            return True
+        procs.wait_until(removed, timeout, what=f"cgroup {self.path} removed")
 
     def __enter__(self):
         return self

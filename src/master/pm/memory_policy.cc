@@ -9,9 +9,7 @@
 namespace fpmd::master::pm {
 namespace {
 
-uint64_t mib(uint64_t bytes) {
-  return (bytes + kMiB / 2) / kMiB;
-}
+constexpr auto mib = roundedMiB;
 
 bool shortOfMemory(GuardState state) {
   return state == GuardState::Low || state == GuardState::Pressure;

@@ -28,6 +28,10 @@
 namespace fpmd::master::pm {
 
 inline constexpr uint64_t kMiB = uint64_t{1} << 20;
+/// Bytes in mebibytes, rounded to the nearest, as every log line and report here says it.
+constexpr uint64_t roundedMiB(uint64_t bytes) {
+  return (bytes + kMiB / 2) / kMiB;
+}
 /// A busy worker's size before one has been measured: on the safe side of what PHP
 /// applications take (seed 000 counts 20-40 MB a php-fpm child; frameworks more).
 inline constexpr uint64_t kFirstFootprintGuess = 64 * kMiB;
