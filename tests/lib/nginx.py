@@ -84,8 +84,10 @@ class NginxProcess:
     def __init__(self, fcgi_address, docroot, keep_conn=False, keepalive=8,
                  split_path_info=True, try_files=False, location_conf="",
                  server_conf="", http_conf="", client_max_body_size="64m",
-                 start_timeout=15.0, stop_timeout=10.0):
+                 start_timeout=15.0, stop_timeout=10.0, wrapper=()):
         self.fcgi_address = fcgi_address
+        # A command nginx is exec'd through (e.g. one that joins a memory cgroup).
+        self.wrapper = list(wrapper)
         self.docroot = str(docroot)
         self.dir = Path(tempfile.mkdtemp(prefix="ngxt-", dir="/tmp"))
         self.port = procs.free_tcp_port()
@@ -149,7 +151,7 @@ http {{
 """
 
     def start(self):
-        argv = [NGINX_BIN, "-e", "stderr", "-p", str(self.dir), "-c", str(self.conf_path),
+        argv = self.wrapper + [NGINX_BIN, "-e", "stderr", "-p", str(self.dir), "-c", str(self.conf_path),
                 "-g", "daemon off; error_log stderr notice;"]
         self._proc = procs.ManagedProcess(argv, self.dir, None, self.stop_timeout, "nginx")
         self._proc.spawn()
