@@ -51,8 +51,9 @@ def test_mysqld_survives_the_seeds_pool(fpmd_bin, tmp_path):
         with MariaDB(tmp_path, buffer_pool="128M", wrapper=group.wrap()) as db:
             (docroot / "heavy.php").write_text(HEAVY_PHP.replace("@SOCKET@", db.socket))
             mysqld = db.server_pid()
+            # Each worker keeps its persistent MariaDB connection (mysqli "p:").
             with FpmProcess(fpmd_bin, pool=SEED_POOL, php_ini=ini, listen="unix",
-                            wrapper=group.wrap()) as fpm:
+                            wrapper=group.wrap(), worker_fds_kept=1) as fpm:
                 with NginxProcess(fpm.address, docroot, wrapper=group.wrap()) as nginx:
                     failures, served, db_misses, db_checks = [], [0], [0], [0]
                     stop = threading.Event()

@@ -73,10 +73,13 @@ class FpmProcess:
                  php_ini=None, ini_overrides=None, listen="unix", log_to="stderr",
                  pool_name="www", extra_args=(), env=None, workdir=None,
                  start_timeout=20.0, stop_timeout=10.0, wait_ready=True,
-                 expect_alert=False, expect_crash=False, force_stderr=True, wrapper=()):
+                 expect_alert=False, expect_crash=False, force_stderr=True, wrapper=(),
+                 worker_fds_kept=0):
         self.binary = str(binary)
         # A command the server is exec'd through (e.g. one that joins a memory cgroup).
         self.wrapper = list(wrapper)
+        # fds a worker keeps on purpose past its request (a persistent DB connection).
+        self.worker_fds_kept = worker_fds_kept
         self.pool_name = pool_name
         self.php_ini = str(php_ini or DEFAULT_PHP_INI)
         self.ini_overrides = dict(ini_overrides or {})
@@ -286,7 +289,8 @@ class FpmProcess:
             if master > base_master:
                 return False
             # A worker may hold the connection it serves, or a kept one.
-            return all(n <= base_workers.get(pid, most) + 1 for pid, n in workers.items())
+            allowed = 1 + self.worker_fds_kept
+            return all(n <= base_workers.get(pid, most) + allowed for pid, n in workers.items())
 
         try:
             procs.wait_until(settled, settle, what="invariants")
@@ -301,7 +305,7 @@ class FpmProcess:
                     problems.append(f"master fds grew from {base_master} to {master}: "
                                     f"{procs.fd_targets(self.pid)}")
                 for pid, n in workers.items():
-                    if n > base_workers.get(pid, most) + 1:
+                    if n > base_workers.get(pid, most) + 1 + self.worker_fds_kept:
                         problems.append(f"worker {pid} fds grew to {n} from "
                                         f"{base_workers.get(pid, most)}: {procs.fd_targets(pid)}")
         return problems
