@@ -130,6 +130,20 @@ unset multiplot
     return made
 
 
+SEED_STORY_NOTE = (
+    "## The seeds' 1 GB server: does the database survive?\n\n"
+    "Seed 004's post-mortem, reproduced (`tests/lib/seed_story.py`, also the end-to-end "
+    "test): MariaDB (128 MB buffer pool), nginx and the server in one 1 GiB memory cgroup; "
+    "the seed's pool unchanged (`pm = dynamic`, max_children 50, start 5, min spare 5, max "
+    "spare 35, no memory directive; fpmd's defaults otherwise, so its host guard is on); "
+    "`heavy.php` queries MariaDB over a persistent mysqli connection, builds a ~25 MB working "
+    "set and leaks 1 MiB of persistent memory per request; 60 clients through nginx for 15 s, "
+    "and `SELECT 1` to mysqld every 0.25 s. `killed`: the OOM killer's victims, from its "
+    "kernel log lines for this cgroup; `first kill s`: seconds into the load; `peak MiB`: the "
+    "cgroup's most (its limit is 1024); `failed`: answers other than the page's (a 500 once "
+    "the database is gone) and errors. One fresh cgroup, database and server per row.\n")
+
+
 def write(results, doc_path, plot_dir):
     mach = results["machine"]
     cfg = results["config"]
@@ -347,5 +361,33 @@ def write(results, doc_path, plot_dir):
                              snap["total_rss"], snap["total_pss"]])
         add(table(rows, ["server", "when", "master RSS", "master PSS", "workers RSS",
                          "workers PSS", "total RSS", "total PSS"]))
+    seed = sc.get("seed_story")
+    if seed:
+        add(SEED_STORY_NOTE)
+        rows = []
+        for name in SERVERS:
+            for r in seed.get(name) or []:
+                rows.append([name, r["oom_kills"], ", ".join(r["victims"]) or "–",
+                             fmt(r["first_kill_s"], 1) if r["first_kill_s"] is not None else "–",
+                             "survived" if r["mysqld_survived"] else "**killed**",
+                             f"{r['probes'] - r['probe_misses']} of {r['probes']}",
+                             r["served"], r["failed"], r["peak_usage_mib"], r["max_workers"]])
+        add(table(rows, ["server", "OOM kills", "killed", "first kill s", "mysqld",
+                         "SELECT 1 answered", "requests served", "failed", "peak MiB",
+                         "most workers"]))
+    guard = sc.get("guard_cost")
+    if guard:
+        add("## What the memory guard costs\n")
+        add("Two fpmd pools side by side in one run (`bench/guard_cost.py`, also "
+            "`make bench-guard`): the default (guard on, the cgroup or /proc/meminfo read 5 "
+            "times a second) and `memory_reserve = 0` (off); static 4, fcgi-bench alternating, "
+            f"medians of {cfg.get('guard_rounds', '?')} rounds; CPU is the master's and the "
+            "workers' utime+stime per request.\n")
+        rows = [[f"{g['page']} c={g['conc']} {'keep-alive' if g['keep_alive'] else 'no keep-alive'}",
+                 fmt(g["on"]["rps"], 0), fmt(g["off"]["rps"], 0),
+                 ratio(g["off"]["rps"], g["on"]["rps"]), fmt(g["on"]["cpu_us"], 1),
+                 fmt(g["off"]["cpu_us"], 1)] for g in guard]
+        add(table(rows, ["case", "guard on req/s", "guard off req/s", "on/off",
+                         "CPU µs/req on", "CPU µs/req off"]))
     doc_path.parent.mkdir(parents=True, exist_ok=True)
     doc_path.write_text("\n".join(lines))

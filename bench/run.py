@@ -19,18 +19,22 @@ import threading
 import time
 from pathlib import Path
 
+import guard_cost
 import measure as m
 import report
+from tests.lib import seed_story
 
 MODES = {
     "quick": dict(duration=1.0, warmup=0.3, rounds=3, conc=[8, 64], pools=[4],
                   sweep_pages=[], nginx_conc=[64], reload_gap=0.4, floor_s=1.0,
                   big_conc=[8], nginx_big=False, crash_s=1.5, crash_rounds=2,
-                  handover_conc=[], recycle_rounds=2, spread_rounds=1),
+                  handover_conc=[], recycle_rounds=2, spread_rounds=1, seed_rounds=1,
+                  guard_rounds=3),
     "full": dict(duration=3.0, warmup=0.5, rounds=3, conc=[8, 64, 256], pools=[2, 4, 8, 16],
                  sweep_pages=["hello.php", "work.php"], nginx_conc=[8, 64, 256],
                  reload_gap=1.0, floor_s=3.0, big_conc=[8, 64], nginx_big=True, crash_s=5.0,
-                 crash_rounds=3, handover_conc=[8, 32], recycle_rounds=3, spread_rounds=3),
+                 crash_rounds=3, handover_conc=[8, 32], recycle_rounds=3, spread_rounds=3,
+                 seed_rounds=2, guard_rounds=5),
 }
 SERVERS = ("php-fpm", "fpmd")
 SLEEP_POOL = 16
@@ -394,6 +398,28 @@ class Bench:
             self.log(f"memory {name}: idle PSS {out[name]['idle']['total_pss']} KiB, after "
                      f"load {out[name]['after_load']['total_pss']} KiB")
 
+    def seed_story(self):
+        """The seeds' 1 GB server (tests/lib/seed_story.py): MariaDB, nginx and the server in
+        a 1 GiB memory cgroup, the seed's dynamic pool of 50, a heavy page over a persistent
+        connection under 60 clients for 15 s; which process the OOM killer takes."""
+        out = {n: [] for n in SERVERS}
+        for r in range(self.cfg["seed_rounds"]):
+            for name in (SERVERS if r % 2 == 0 else SERVERS[::-1]):
+                workdir = Path(tempfile.mkdtemp(prefix=f"seed-{name}-", dir=self.tmp))
+                result = seed_story.run(self.binaries[name], workdir)
+                out[name].append(result)
+                self.log(f"seed story {name}: OOM kills {result['oom_kills']} "
+                         f"({', '.join(result['victims']) or 'none'}), mysqld "
+                         f"{'survived' if result['mysqld_survived'] else 'KILLED'}, served "
+                         f"{result['served']}, failed {result['failed']}")
+        self.results["scenarios"]["seed_story"] = out
+
+    def guard_cost(self):
+        """fpmd with the memory guard on (default) and off (memory_reserve = 0)."""
+        rows = guard_cost.measure_guard(self.build, self.cfg["guard_rounds"],
+                                        self.cfg["duration"], log=self.log)
+        self.results["scenarios"]["guard_cost"] = rows
+
     def floor(self):
         out = {p: m.floor(self.floor_tool, p, self.cfg["floor_s"])
                for p in ("hello.php", "work.php")}
@@ -426,6 +452,10 @@ class Bench:
                 self.keepalive_handover()
             if self.wanted("memory"):
                 self.memory()
+            if self.wanted("seed_story"):
+                self.seed_story()
+            if self.wanted("guard_cost"):
+                self.guard_cost()
         finally:
             self.results["wall_s"] = time.time() - t0
             out_dir = self.build / "bench"
@@ -469,10 +499,14 @@ def main():
     parser.add_argument("build_dir")
     parser.add_argument("--only", nargs="*", help="scenarios: floor sweep direct nginx "
                         "ondemand reload max_requests restart_spread crash_loop handover "
-                        "memory")
+                        "memory seed_story guard_cost")
     parser.add_argument("--doc", help="where to write the report (default by mode)")
     parser.add_argument("--merge", help="a results file whose scenarios fill the ones this "
                         "run lacks (the report says which)")
+    parser.add_argument("--update", action="store_true",
+                        help="full mode: measure only the --only scenarios and put them "
+                        "into docs/benchmarks.json and .md, keeping the others (the report "
+                        "says which were measured again, and at which commit)")
     parser.add_argument("--report-only", action="store_true",
                         help="rebuild the report from the last results file")
     args = parser.parse_args()
@@ -489,6 +523,20 @@ def main():
         doc, plots = bench.build / "bench" / "benchmarks-quick.md", bench.build / "bench" / "plots"
     doc = Path(args.doc) if args.doc else doc
     results = json.loads(path.read_text())
+    # The full run's numbers live beside its report, so one section can be measured again
+    # alone (--update) without a whole run; the raw rounds stay in BUILD_DIR/bench.
+    stored = m.ROOT / "docs" / "benchmarks.json"
+    if args.update:
+        if args.mode != "full" or not args.only:
+            sys.exit("--update takes full mode and --only SCENARIOS")
+        base = json.loads(stored.read_text())
+        for name, value in results["scenarios"].items():
+            base["scenarios"][name] = value
+            base.setdefault("rerun", {})[name] = results["machine"]["git"][:50]
+        results = base
+    if args.mode == "full" and not args.doc:
+        stored.write_text(json.dumps({k: v for k, v in results.items() if k != "runs"},
+                                     indent=1) + "\n")
     if args.merge:
         other = json.loads(Path(args.merge).read_text())
         for name, value in other["scenarios"].items():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import procs
+from . import procs
 
 _serial = itertools.count()
 
@@ -91,6 +91,15 @@ class MemoryCgroup:
     def usage(self):
         name = "memory.usage_in_bytes" if self.version == 1 else "memory.current"
         return int((self.path / name).read_text())
+
+    def peak(self):
+        """The most memory the cgroup has held (v2 kernels before 5.19 lack memory.peak: the
+        current use then)."""
+        name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
+        try:
+            return int((self.path / name).read_text())
+        except FileNotFoundError:
+            return self.usage()
 
     def oom_kills(self):
         """How many processes the kernel's OOM killer killed in here."""

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from lib import procs
+from . import procs
 
 
 def _binary(*names):
