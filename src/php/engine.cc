@@ -15,6 +15,7 @@ extern "C" {
 #include <fopen_wrappers.h>
 #include <php.h>
 #include <php_main.h>
+#include <zend_alloc.h>
 #include <zend_signal.h>
 }
 
@@ -28,6 +29,9 @@ namespace fpmd::php {
 namespace {
 
 bool g_started = false;
+// Resets of an idle, empty heap: each halves Zend's average of chunks to keep, so eight
+// bring a cache left by a 256-MiB peak down to nothing beyond the first chunk.
+constexpr int kHeapResets = 8;
 // sapi_module_struct keeps char* into these until module shutdown.
 std::string g_ini_entries;
 std::string g_ini_path;
@@ -323,10 +327,21 @@ RequestOutcome execute(cgi::Request& request) {
 }
 
 size_t releaseIdleMemory() {
-  // Only the C allocator: Zend's heap between requests is left as the request's shutdown
-  // made it (zend_mm_gc() or a second reset there crashed the next request when tried),
-  // so the chunks Zend keeps cached after a peak stay until then (docs/memory.md).
-  return ::malloc_trim(0) ? 1 : 0;
+  size_t released = 0;
+  zend_mm_heap* heap = zend_mm_get_heap();
+  // Zend's heap. A request's shutdown keeps as many free 2-MiB chunks cached (and resident)
+  // as its running average of request peaks, so one large request leaves its memory behind
+  // for many more. Each further reset of an empty heap halves that average toward the one
+  // chunk a request needs and unmaps the cached chunks above it; kHeapResets of them give it
+  // all back. A reset wipes the heap, so it is only done while nothing lives there:
+  // zend_memory_usage() is 0 between requests unless something (an extension, the SAPI)
+  // kept request memory across them, and then the heap is left alone.
+  if (!zend_mm_is_custom_heap(heap) && zend_memory_usage(false) == 0) {
+    for (int i = 0; i < kHeapResets; ++i) zend_mm_shutdown(heap, false, true);
+    released = 1;
+  }
+  // Then the C allocator's free pages (persistent allocations, extensions' malloc).
+  return released + (::malloc_trim(0) ? 1 : 0);
 }
 
 }  // namespace fpmd::php

@@ -69,8 +69,9 @@ void shutdown();
 /// pool's php_value/php_admin_value settings.
 bool workerInit(const PoolPhpSettings& settings);
 
-/// Between requests, in a worker idle for a while: gives the C allocator's free pages back
-/// to the system (malloc_trim). Nonzero when some were.
+/// Between requests, in a worker idle for a while: gives back the free chunks Zend's heap
+/// keeps cached after a peak (when the heap is empty) and the C allocator's free pages
+/// (malloc_trim). Nonzero when it did either.
 size_t releaseIdleMemory();
 
 /// Runs one request to completion: resolves the script from the params, runs it, writes
