@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang clang-format
   php8.2-dev libphp8.2-embed php8.2-opcache php8.2-cli php8.2-fpm
-  libfmt-dev libsystemd-dev libgtest-dev googletest
+  libfmt-dev libsystemd-dev libapparmor-dev libgtest-dev googletest
   nlohmann-json3-dev
   nginx libfcgi-bin python3 python3-pytest
   chromium python3-pil

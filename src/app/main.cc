@@ -42,21 +42,30 @@ std::string resolvedSelf(const std::string& argv0) {
   return argv0;
 }
 
-/// Logs go to the error_log unless fpmd stays in the foreground on a terminal (or -O).
-void configureLogging(const fpmd::config::GlobalConfig& global, bool foreground,
-                      bool force_stderr) {
+/// Logs go to the error_log unless fpmd stays in the foreground on a terminal (or -O); until
+/// the master is launched, lines at NOTICE and above go to stderr as well (log::setLaunched).
+/// As in PHP-FPM, the file is opened (created) in every case, -t included, and a file that
+/// cannot be opened stops the start.
+fpmd::Status configureLogging(const fpmd::config::GlobalConfig& global, bool foreground,
+                              bool force_stderr) {
   fpmd::log::setLevel(global.log_level);
   fpmd::log::setLimit(static_cast<size_t>(global.log_limit));
-  bool to_stderr = foreground && (force_stderr || ::isatty(2));
-  if (to_stderr || global.error_log.empty()) return;
+  if (global.error_log.empty()) return {};
   if (global.error_log == "syslog") {
+    if (foreground && (force_stderr || ::isatty(2))) return {};
     fpmd::log::openSyslog(global.syslog_ident, global.syslog_facility);
     fpmd::log::setTarget({fpmd::log::Target::Kind::Syslog, 2});
-    return;
+    return {};
   }
-  if (!fpmd::log::openFile(global.error_log)) {
-    fpmd::log::sysError(fpmd::log::Level::Alert, "failed to open error_log ({})", global.error_log);
+  bool to_stderr = foreground && (force_stderr || ::isatty(2));
+  bool opened =
+      to_stderr ? fpmd::log::createFile(global.error_log) : fpmd::log::openFile(global.error_log);
+  if (!opened) {
+    std::string message = fmt::format("failed to open error_log ({})", global.error_log);
+    fpmd::log::sysError(fpmd::log::Level::Error, "{}", message);
+    return fpmd::makeError(message);
   }
+  return {};
 }
 
 fpmd::php::EngineOptions engineOptions(const CommandLine& cl) {
@@ -104,6 +113,12 @@ int main(int argc, char** argv) {
   load.allow_root = cl.allow_root;
   load.running_as_root = ::geteuid() == 0;
   load.daemonize_override = cl.daemonize;
+  load.test_only = cl.action == CommandLine::Action::Test;
+  if (cl.action != CommandLine::Action::CheckSystem) {
+    load.on_global = [&cl](const fpmd::config::GlobalConfig& global) {
+      return configureLogging(global, !global.daemonize, cl.force_stderr);
+    };
+  }
 
   fpmd::Result<fpmd::config::Config> config = fpmd::config::load(load);
   if (!config) {
@@ -129,7 +144,6 @@ int main(int argc, char** argv) {
   }
 
   bool daemon = config->global.daemonize;
-  configureLogging(config->global, !daemon, cl.force_stderr);
   int ready_fd = daemon ? fpmd::app::daemonize() : -1;
 
   if (!fpmd::php::startup(engineOptions(cl))) {

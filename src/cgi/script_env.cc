@@ -55,6 +55,36 @@ bool stripApacheProxyPrefix(std::string& filename, std::string_view prefix) {
   return stripped;
 }
 
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// php_url_decode(): "+" is a space and "%XX" a byte; a "%" not followed by two hex digits
+/// stays as it is.
+std::string urlDecoded(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] == '%' && i + 2 < text.size() && hexValue(text[i + 1]) >= 0 &&
+               hexValue(text[i + 2]) >= 0) {
+      out += static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+bool endsWith(std::string_view s, std::string_view tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
 /// is_valid_path(): a ".." path component makes PHP-FPM refuse the script.
 bool isValidPath(const std::string& path) {
   for (size_t i = path.find(".."); i != std::string::npos; i = path.find("..", i + 1)) {
@@ -136,11 +166,20 @@ void applyFoundScript(Env& env, const std::string& pt, size_t requested) {
         env.info.request_uri = env.orig_script_name;
       }
     } else if (env.apache && env.script_name) {
-      // ProxyPass puts the path info in SCRIPT_NAME too: cut it off there.
+      // ProxyPass puts the path info in SCRIPT_NAME too: cut it off there. The filename
+      // keeps it URL-encoded ("/x.php/a%20b") where SCRIPT_NAME has it decoded ("/x.php/a b"),
+      // so PHP-FPM also compares the decoded form when the path info has a "%".
       std::string& name = *env.script_name;
-      if (name.size() > slen && name.compare(name.size() - slen, slen, *path_info) == 0) {
+      size_t cut = 0;
+      if (name.size() > slen && endsWith(name, *path_info)) {
+        cut = slen;
+      } else if (path_info->find('%') != std::string::npos) {
+        std::string decoded = urlDecoded(*path_info);
+        if (name.size() > decoded.size() && endsWith(name, decoded)) cut = decoded.size();
+      }
+      if (cut > 0) {
         env.params.set("ORIG_SCRIPT_NAME", *env.orig_script_name);
-        name.resize(name.size() - slen);
+        name.resize(name.size() - cut);
         env.params.set("SCRIPT_NAME", name);
         env.info.request_uri = name;
       }

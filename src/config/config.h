@@ -77,6 +77,9 @@ struct PoolConfig {
   /// workers' PSS. No worker is started past it; over it, idle workers go first.
   uint64_t pm_max_pool_memory = 0;
   std::string pm_status_path, pm_status_listen, ping_path;
+  /// fpmd's pm.status_fpmd_fields: the text, HTML and XML status pages show fpmd's own
+  /// fields (latency, memory) without `&fpmd` in the query. Off: php8.2-fpm's page exactly.
+  bool pm_status_fpmd_fields = false;
   std::string ping_response = "pong";
   std::string access_log;
   std::string access_format = "%R - %u %t \"%m %r\" %s";
@@ -177,6 +180,11 @@ struct LoadOptions {
   bool allow_root = false;                 // -R
   bool running_as_root = false;            // geteuid() == 0, injected so tests can choose
   std::optional<bool> daemonize_override;  // -D / -F
+  bool test_only = false;                  // -t: PHP-FPM's test checks, not its start-up ones
+  /// Called once the [global] section is checked and before the pools are: the caller
+  /// applies log_level and opens error_log there, so that the pools' messages are filtered
+  /// and logged as PHP-FPM does from its first line. A failure stops the load.
+  std::function<Status(const GlobalConfig&)> on_global;
   /// Where relative pid/error_log go without -p (Debian's PHP_LOCALSTATEDIR).
   std::string localstatedir = "/var";
   /// Where relative include/prefix/chroot/chdir/listen go without -p (PHP_PREFIX).

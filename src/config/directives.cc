@@ -250,10 +250,11 @@ constexpr Directive<PoolConfig> kPool[] = {
     {"chroot", kStr, setString<&P::chroot>, true},
     {"chdir", kStr, setString<&P::chdir>, true},
     {"catch_workers_output", kOther, setBoolean<&P::catch_workers_output>, true},
+    {"pm.status_fpmd_fields", kOther, setBoolean<&P::pm_status_fpmd_fields>, true},
     {"decorate_workers_output", kOther, setBoolean<&P::decorate_workers_output>, true},
     {"clear_env", kOther, setBoolean<&P::clear_env>, true},
     {"security.limit_extensions", kStr, setLimitExtensions, true},
-    {"apparmor_hat", kStr, setString<&P::apparmor_hat>, false},
+    {"apparmor_hat", kStr, setString<&P::apparmor_hat>, true},
 };
 
 template <typename C, size_t N>

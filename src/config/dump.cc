@@ -109,6 +109,9 @@ void dumpPool(const PoolConfig& p, std::vector<std::string>& out) {
   if (p.isSet("pm.max_pool_memory")) line("pm.max_pool_memory", mebibytes(p.pm_max_pool_memory));
   str("pm.status_path", p.pm_status_path);
   str("pm.status_listen", p.pm_status_listen);
+  if (p.isSet("pm.status_fpmd_fields")) {
+    line("pm.status_fpmd_fields", yesNo(p.pm_status_fpmd_fields));
+  }
   str("ping.path", p.ping_path);
   // PHP-FPM drops ping.response without ping.path, and only defaults access.format when
   // there is an access.log.

@@ -341,12 +341,20 @@ Status typeListenValues(PoolConfig& p) {
   Result<net::ListenAddress> address = parseAddress(p, "listen", p.listen, "");
   if (!address) return makeError(address.error());
   p.listen_address = std::move(*address);
-  Result<net::AllowedClients> allowed = net::AllowedClients::parse(p.listen_allowed_clients);
-  if (!allowed) {
-    return reject(at(p, "listen.allowed_clients"), log::Level::Error,
-                  fmt::format("[pool {}] {}", p.name, allowed.error()));
+  // PHP-FPM's workers skip a piece that is not an address and say so on their stderr, where
+  // only catch_workers_output shows it; the master says it once, at -t and start.
+  std::vector<std::string> rejected;
+  p.listen_allowed = net::AllowedClients::parse(p.listen_allowed_clients, &rejected);
+  for (const std::string& item : rejected) {
+    log::warning("{}[pool {}] Wrong IP address '{}' in listen.allowed_clients; ignored",
+                 located(at(p, "listen.allowed_clients"), ""), p.name, item);
   }
-  p.listen_allowed = std::move(*allowed);
+  if (p.listen_allowed.allowsNone()) {
+    log::warning(
+        "{}[pool {}] There are no allowed addresses in listen.allowed_clients: every "
+        "connection will be dropped",
+        located(at(p, "listen.allowed_clients"), ""), p.name);
+  }
   // PHP-FPM reads it with strtoul(value, NULL, 8) and no check; same value here.
   p.listen_mode_bits = static_cast<mode_t>(std::strtoul(p.listen_mode.c_str(), nullptr, 8));
   if (!p.pm_status_listen.empty()) {
@@ -518,6 +526,10 @@ Status postProcess(Config& config, const LoadOptions& options) {
                                 g.events_mechanism));
     }
   }
+  // PHP-FPM applies log_level and opens the error log here, before the pools are checked.
+  if (options.on_global) {
+    if (Status s = options.on_global(g); !s) return s;
+  }
   if (config.pools.empty()) {
     // Nothing names a line here: point at the end of the main file, where a pool is missing.
     return reject(Location{config.path, config.main_file_lines}, log::Level::Error,
@@ -559,7 +571,28 @@ std::optional<gid_t> lookupGid(const std::string& name) {
 
 }  // namespace
 
+namespace {
+
+// Not root, a pool runs as whoever started fpmd: PHP-FPM says so for each directive that
+// would need root (fpm_unix_init_main, fpm_unix_conf_wp), at start only (not with -t).
+void noticeIgnoredWithoutRoot(const Config& config) {
+  constexpr std::string_view kSuffix = "directive is ignored when FPM is not running as root";
+  if (config.global.process_priority) log::notice("'process.priority' {}", kSuffix);
+  for (const PoolConfig& p : config.pools) {
+    if (!p.user.empty()) log::notice("[pool {}] 'user' {}", p.name, kSuffix);
+    if (!p.group.empty()) log::notice("[pool {}] 'group' {}", p.name, kSuffix);
+    if (!p.chroot.empty()) log::notice("[pool {}] 'chroot' {}", p.name, kSuffix);
+    if (p.process_priority) log::notice("[pool {}] 'process.priority' {}", p.name, kSuffix);
+  }
+}
+
+}  // namespace
+
 Status resolveUsers(Config& config, const LoadOptions& options) {
+  // At start PHP-FPM looks users and groups up only as root; -t looks them up either way
+  // (fpm_unix_test_config), so a non-root -t fails on a name that does not exist.
+  const bool must_resolve = options.running_as_root || options.test_only;
+  if (!options.running_as_root && !options.test_only) noticeIgnoredWithoutRoot(config);
   for (PoolConfig& p : config.pools) {
     // listen.owner / listen.group (fpm_unix_resolve_socket_permissions). PHP-FPM logs
     // these as system errors, so a name that does not exist ends in ": Success (0)".
@@ -589,7 +622,7 @@ Status resolveUsers(Config& config, const LoadOptions& options) {
         p.uid = pwd->pw_uid;
         p.gid = pwd->pw_gid;
         p.has_user = true;
-      } else if (options.running_as_root) {
+      } else if (must_resolve) {
         return reject(at(p, "user"), log::Level::Error,
                       fmt::format("[pool {}] cannot get uid for user '{}'", p.name, p.user));
       }
@@ -597,10 +630,16 @@ Status resolveUsers(Config& config, const LoadOptions& options) {
     if (!p.group.empty()) {
       if (std::optional<gid_t> gid = lookupGid(p.group)) {
         p.gid = *gid;
-      } else if (options.running_as_root) {
+      } else if (must_resolve) {
         return reject(at(p, "group"), log::Level::Error,
                       fmt::format("[pool {}] cannot get gid for group '{}'", p.name, p.group));
       }
+    }
+    // Root may run a pool as root only with -R (fpm_unix_conf_wp; not checked by -t).
+    if (options.running_as_root && !options.test_only && !options.allow_root && p.has_user &&
+        (p.uid == 0 || p.gid == 0)) {
+      return reject(at(p, "user"), log::Level::Error,
+                    fmt::format("[pool {}] please specify user and group other than root", p.name));
     }
   }
   return {};

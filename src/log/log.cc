@@ -130,6 +130,13 @@ bool openFile(const std::string& path) {
   return true;
 }
 
+bool createFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
 bool reopenFile() {
   State& s = state();
   if (s.target.kind != Target::Kind::File || s.file_path.empty()) return true;

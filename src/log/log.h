@@ -43,6 +43,9 @@ void openSyslog(const std::string& ident, int facility);
 /// Opens (append, create, close-on-exec) the error_log file and makes it the target.
 /// Returns false with errno set on failure.
 bool openFile(const std::string& path);
+/// Creates the error_log file (append, 0600) without making it the target: PHP-FPM opens
+/// it even when it logs to stderr. Returns false with errno set on failure.
+bool createFile(const std::string& path);
 /// SIGUSR1: reopens the file named by openFile (log rotation). No-op for other targets.
 bool reopenFile();
 

@@ -88,6 +88,7 @@ void ForkSpawner::runChild(Pool& pool, int slot, UniqueFd stdout_fd, UniqueFd st
   Status setup = worker::setupWorkerProcess(pool.config, running_as_root_);
   if (!setup) {
     log::error("{}", setup.error());
+    log::error("[pool {}] child failed to initialize", pool.name());
     ::_exit(70);  // EX_SOFTWARE, as PHP-FPM's child init failures
   }
   int listen_fd = pool.listener.get();
@@ -132,6 +133,7 @@ void ForkSpawner::runChild(Pool& pool, int slot, UniqueFd stdout_fd, UniqueFd st
   worker_options.status_path = pool.config.pm_status_path;
   worker_options.ping_path = pool.config.ping_path;
   worker_options.ping_response = pool.config.ping_response;
+  worker_options.status_fpmd_fields = pool.config.pm_status_fpmd_fields;
   // At most a day (config::load checks it), so the milliseconds fit an int.
   worker_options.request_read_timeout_ms = pool.config.request_read_timeout * 1000;
   int code = worker::serve(source, worker_options);

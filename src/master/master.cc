@@ -206,7 +206,8 @@ void Master::applyGlobalLimits() {
       log::sysError(log::Level::Warning, "failed to set rlimit_core");
     }
   }
-  if (global.process_priority && ::setpriority(PRIO_PROCESS, 0, *global.process_priority) < 0) {
+  if (global.process_priority && options_.running_as_root &&
+      ::setpriority(PRIO_PROCESS, 0, *global.process_priority) < 0) {
     log::sysError(log::Level::Warning, "Unable to set priority for the master process");
   }
 }
@@ -270,9 +271,12 @@ void Master::reloadRequested() {
   if (!ladder_.serving()) return;
   // Validate first (nginx's transactional cycle): a bad file must not stop a running
   // server. PHP-FPM re-executes blindly and dies on a bad config.
-  log::Level saved = log::level();
-  Result<config::Config> fresh = config::load(options_.load);
-  log::setLevel(saved);
+  // Checked with the running master's logging: the new file's log_level and error_log are
+  // applied by the new master (on_global), not by a check that may fail.
+  config::LoadOptions check = options_.load;
+  check.on_global = nullptr;
+  check.test_only = false;
+  Result<config::Config> fresh = config::load(check);
   if (!fresh) {
     log::error("reload aborted: the configuration is invalid; still serving with the running one");
     return;
@@ -386,6 +390,9 @@ int Master::run() {
   }
   applyGlobalLimits();
   writePidFile();
+  // Start-up is over: from here on lines go to the error log only (PHP-FPM's
+  // zlog_set_launched() comes before "fpm is running").
+  log::setLaunched(true);
   log::notice("fpm is running, pid {}", ::getpid());
   os::setProcessTitle(fmt::format("fpmd: master process ({})", options_.load.path));
   loop_.add(signals_.fd(), EPOLLIN, [this](uint32_t) { onSignals(); });
@@ -399,7 +406,6 @@ int Master::run() {
   if (systemd_.enabled() && systemd_.intervalMicros() > 0) {
     systemd_timer_.armAfter(systemd_.intervalMicros());
   }
-  log::setLaunched(true);
   tick_timer_.armAfter(kTickMicros);
   if (timeoutHeartbeatMicros() > 0) timeout_timer_.armAfter(timeoutHeartbeatMicros());
 

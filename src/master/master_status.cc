@@ -64,7 +64,8 @@ Status Master::openStatusListeners(net::InheritedSockets& inherited) {
 
 std::string Master::answerStatusRequest(const Pool& pool, const cgi::Params& params) const {
   const config::PoolConfig& config = pool.config;
-  status::PageRoutes routes{config.ping_path, config.ping_response, config.pm_status_path};
+  status::PageRoutes routes{config.ping_path, config.ping_response, config.pm_status_path,
+                            config.pm_status_fpmd_fields};
   status::StatusReaders readers;
   readers.pool = [this, &pool] {
     return std::optional(

@@ -7,34 +7,24 @@
 #include <fmt/format.h>
 
 namespace fpmd::net {
-namespace {
-
-std::string trim(const std::string& s) {
-  size_t begin = s.find_first_not_of(" \t");
-  if (begin == std::string::npos) return {};
-  size_t end = s.find_last_not_of(" \t");
-  return s.substr(begin, end - begin + 1);
-}
-
-}  // namespace
-
-Result<AllowedClients> AllowedClients::parse(const std::string& csv) {
+AllowedClients AllowedClients::parse(const std::string& csv, std::vector<std::string>* rejected) {
   AllowedClients clients;
+  if (csv.empty()) return clients;
+  clients.configured_ = true;
   size_t start = 0;
   while (start <= csv.size()) {
     size_t comma = csv.find(',', start);
     if (comma == std::string::npos) comma = csv.size();
-    std::string item = trim(csv.substr(start, comma - start));
+    std::string item = csv.substr(start, comma - start);
     start = comma + 1;
-    if (item.empty()) continue;
     in_addr v4;
     in6_addr v6;
     if (::inet_pton(AF_INET, item.c_str(), &v4) == 1) {
       clients.v4_.push_back(v4);
     } else if (::inet_pton(AF_INET6, item.c_str(), &v6) == 1) {
       clients.v6_.push_back(v6);
-    } else {
-      return makeError(fmt::format("Wrong IP address '{}' in listen.allowed_clients", item));
+    } else if (rejected != nullptr) {
+      rejected->push_back(item);
     }
   }
   return clients;
@@ -72,8 +62,14 @@ std::string peerAddressText(const sockaddr* address) {
     ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, buf,
                 sizeof(buf));
   } else if (address->sa_family == AF_INET6) {
-    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, buf,
-                sizeof(buf));
+    const in6_addr& ip6 = reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr;
+    // An IPv4 client of a dual-stack socket is shown as IPv4 ("127.0.0.1", not
+    // "::ffff:127.0.0.1"), as PHP-FPM's fcgi_get_last_client_ip() does.
+    if (IN6_IS_ADDR_V4MAPPED(&ip6)) {
+      ::inet_ntop(AF_INET, &ip6.s6_addr[12], buf, sizeof(buf));
+    } else {
+      ::inet_ntop(AF_INET6, &ip6, buf, sizeof(buf));
+    }
   } else if (address->sa_family == AF_UNIX) {
     return "unix";
   }

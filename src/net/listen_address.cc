@@ -13,12 +13,13 @@ bool allDigits(const std::string& s) {
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
-Result<int> parsePort(const std::string& text, const std::string& value) {
+// PHP-FPM names the port part only: "invalid port value '69002'".
+Result<int> parsePort(const std::string& text) {
   if (!allDigits(text) || text.size() > 5) {
-    return makeError(fmt::format("invalid port value '{}'", value));
+    return makeError(fmt::format("invalid port value '{}'", text));
   }
   int port = std::stoi(text);
-  if (port < 1 || port > 65535) return makeError(fmt::format("invalid port value '{}'", value));
+  if (port < 1 || port > 65535) return makeError(fmt::format("invalid port value '{}'", text));
   return port;
 }
 
@@ -42,7 +43,7 @@ Result<ListenAddress> parseListenAddress(const std::string& value) {
   ListenAddress address;
   if (value.empty()) return makeError("listen address is empty");
   if (allDigits(value)) {
-    auto port = parsePort(value, value);
+    auto port = parsePort(value);
     if (!port) return makeError(port.error());
     address.kind = ListenAddress::Kind::AnyPort;
     address.port = *port;
@@ -54,7 +55,7 @@ Result<ListenAddress> parseListenAddress(const std::string& value) {
     address.path = value;
     return address;
   }
-  auto port = parsePort(value.substr(colon + 1), value);
+  auto port = parsePort(value.substr(colon + 1));
   if (!port) return makeError(port.error());
   address.port = *port;
   std::string host = value.substr(0, colon);

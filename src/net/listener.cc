@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include "log/log.h"
+
 namespace fpmd::net {
 namespace {
 
@@ -69,7 +71,7 @@ Result<UniqueFd> openUnix(const ListenAddress& address, const ListenOptions& opt
   return listenOn(std::move(fd), address, options.backlog);
 }
 
-Result<UniqueFd> openInet(const ListenAddress& address, const ListenOptions& options) {
+Result<UniqueFd> openInetExactly(const ListenAddress& address, const ListenOptions& options) {
   sockaddr_storage storage{};
   socklen_t length = 0;
   int family = AF_INET;
@@ -110,13 +112,6 @@ Result<UniqueFd> openInet(const ListenAddress& address, const ListenOptions& opt
   }
 
   UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd && address.kind == ListenAddress::Kind::AnyPort && errno == EAFNOSUPPORT) {
-    // No IPv6 on this host: "port" alone then means every IPv4 address.
-    ListenAddress v4 = address;
-    v4.kind = ListenAddress::Kind::Inet;
-    v4.host = "0.0.0.0";
-    return openInet(v4, options);
-  }
   if (!fd) return sysFailure("failed to create new listening socket: socket()", address);
   int on = 1;
   if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0) {
@@ -130,6 +125,20 @@ Result<UniqueFd> openInet(const ListenAddress& address, const ListenOptions& opt
     return sysFailure("unable to bind listening socket", address);
   }
   return listenOn(std::move(fd), address, options.backlog);
+}
+
+// "listen = 9000" means "::" (dual stack) and, when that fails for any reason (no IPv6 in
+// the kernel, or only a v6-only socket holding the port), every IPv4 address, as PHP-FPM's
+// fpm_socket_af_inet_listening_socket() does; only the second attempt's error is reported.
+Result<UniqueFd> openInet(const ListenAddress& address, const ListenOptions& options) {
+  if (address.kind != ListenAddress::Kind::AnyPort) return openInetExactly(address, options);
+  Result<UniqueFd> dual = openInetExactly(address, options);
+  if (dual) return dual;
+  log::notice("Failed implicitly binding to ::, retrying with 0.0.0.0");
+  ListenAddress v4 = address;
+  v4.kind = ListenAddress::Kind::Inet;
+  v4.host = "0.0.0.0";
+  return openInetExactly(v4, options);
 }
 
 }  // namespace

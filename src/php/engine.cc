@@ -20,6 +20,7 @@ extern "C" {
 }
 
 #include "log/log.h"
+#include "php/builtin_extensions.h"
 #include "php/engine.h"
 #include "php/ini_search.h"
 #include "php/request_disables.h"
@@ -230,6 +231,7 @@ bool startup(const EngineOptions& options) {
   g_ini_path = plan.path_override;
 
   sapi_module_struct& module = fpmSapiModule();
+  registerBuiltinExtensionsAsFpm();
   zend_signal_startup();
   sapi_startup(&module);
   // sapi_startup() resets these, so they are set after it.

@@ -85,18 +85,23 @@ bool isStatusHeader(const sapi_header_struct* h) {
 
 // The first line FPM sends when the status is not 200 (sapi_cgi_send_headers), or empty
 // when a "Status:" header set by the script takes its place.
+// PHP-FPM builds that line in a buffer of SAPI_CGI_MAX_HEADER_LENGTH (1024) bytes, NUL
+// included: a longer "HTTP/1.1 404 ..." line given to header() comes out cut to 1023.
+// A "Status:" header the script sets itself is sent as it is.
+constexpr size_t kMaxStatusLine = 1023;
+
 std::string statusLine(sapi_headers_struct* headers, int& response_status) {
   const int code = SG(sapi_headers).http_response_code;
   const char* status_line = SG(sapi_headers).http_status_line;
   if (fpm_ini.rfc2616_headers && status_line) {
     if (const char* space = strchr(status_line, ' ')) response_status = atoi(space + 1);
-    return std::string(status_line, strnlen(status_line, 1024));
+    return std::string(status_line, strnlen(status_line, kMaxStatusLine));
   }
   if (status_line) {
     const char* space = strchr(status_line, ' ');
     if (space && space - status_line >= 5 && strncasecmp(status_line, "HTTP/", 5) == 0) {
       response_status = atoi(space + 1);
-      return std::string("Status:") + space;
+      return (std::string("Status:") + space).substr(0, kMaxStatusLine);
     }
   }
   zend_llist_position pos;

@@ -14,12 +14,12 @@ constexpr std::string_view kHead =
 
 }  // namespace
 
-std::string renderHtml(const PoolStatus& status, bool full, bool utf8) {
+std::string renderHtml(const PoolStatus& status, bool full, bool utf8, Fields fields) {
   const Style style{Encoding::Markup, false, utf8};
   std::string out(kHead);
   // The pool: one row per field, label in <th>.
   out += "<table>\n";
-  for (const Row& row : poolRows(status)) {
+  for (const Row& row : poolRows(status, fields)) {
     out +=
         fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", row.label, formatValue(row.value, style));
   }
@@ -29,13 +29,13 @@ std::string renderHtml(const PoolStatus& status, bool full, bool utf8) {
   // The processes: one column per field, one row per process.
   out += "<table border=\"1\">\n<tr>";
   // The header row needs only the keys, which do not depend on the process.
-  for (const Row& row : processRows(ProcessStatus{})) {
+  for (const Row& row : processRows(ProcessStatus{}, fields)) {
     out += fmt::format("<th>{}</th>", row.key);
   }
   out += "</tr>\n";
   for (const ProcessStatus& process : status.procs) {
     out += "<tr>";
-    for (const Row& row : processRows(process)) {
+    for (const Row& row : processRows(process, fields)) {
       out += fmt::format("<td>{}</td>", formatValue(row.value, style));
     }
     out += "</tr>\n";

@@ -23,7 +23,7 @@ std::string members(const std::vector<Row>& rows) {
 }  // namespace
 
 std::string renderJson(const PoolStatus& status, bool full) {
-  std::string out = "{" + members(poolRows(status));
+  std::string out = "{" + members(poolRows(status, Fields::All));
   if (!full) return out + "}";
   // The space before "processes" is PHP-FPM's.
   out += fmt::format(", \"{}\":[", field::kProcesses);
@@ -31,7 +31,7 @@ std::string renderJson(const PoolStatus& status, bool full) {
   for (const ProcessStatus& process : status.procs) {
     if (!first) out += ',';
     first = false;
-    out += "{" + members(processRows(process)) + "}";
+    out += "{" + members(processRows(process, Fields::All)) + "}";
   }
   return out + "]}";
 }

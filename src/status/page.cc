@@ -113,12 +113,16 @@ std::string_view mimeType(StatusFormat format) {
   return "text/plain";
 }
 
+render::Fields fieldsFor(const StatusQuery& query) {
+  return query.fpmd ? render::Fields::All : render::Fields::PhpFpm;
+}
+
 std::string renderBody(const PoolStatus& status, const StatusQuery& query, bool utf8) {
   switch (query.format) {
     case StatusFormat::Html:
-      return render::renderHtml(status, query.full, utf8);
+      return render::renderHtml(status, query.full, utf8, fieldsFor(query));
     case StatusFormat::Xml:
-      return render::renderXml(status, query.full, utf8);
+      return render::renderXml(status, query.full, utf8, fieldsFor(query));
     case StatusFormat::Json:
       return render::renderJson(status, query.full);
     case StatusFormat::OpenMetrics:
@@ -130,7 +134,7 @@ std::string renderBody(const PoolStatus& status, const StatusQuery& query, bool 
     case StatusFormat::Text:
       break;
   }
-  return render::renderText(status, query.full);
+  return render::renderText(status, query.full, fieldsFor(query));
 }
 
 std::string_view reasonPhrase(int status) {
@@ -180,6 +184,7 @@ StatusQuery parseStatusQuery(std::string_view query_string) {
     dashboard_style |= key == "dashboard.css";
     query.full |= key == "full";
     query.all |= key == "all";
+    query.fpmd |= key == "fpmd";
   }
   if (dashboard_script) {
     query.format = StatusFormat::DashboardScript;
@@ -222,7 +227,7 @@ HttpAnswer renderStatusAll(const std::vector<PoolStatus>& pools, const StatusQue
       answer.body = render::renderOpenMetricsAll(pools, query.full);
       break;
     case StatusFormat::Text:
-      answer.body = render::renderTextAll(pools, query.full);
+      answer.body = render::renderTextAll(pools, query.full, fieldsFor(query));
       break;
     default:
       answer.body = render::renderJsonAll(pools, query.full);

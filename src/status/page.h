@@ -34,6 +34,9 @@ struct StatusQuery {
   bool full = false;
   /// `all`: every pool of the master (answered on the master's status sockets only).
   bool all = false;
+  /// `fpmd`: fpmd's own fields in text, HTML and XML too (JSON and OpenMetrics always
+  /// have them); without it those three are byte for byte php8.2-fpm's page.
+  bool fpmd = false;
 };
 
 /// Reads the format from the keys of QUERY_STRING as PHP parses them into $_GET (so

@@ -3,8 +3,8 @@
 // Inside the status page: one list of typed rows built from PoolStatus, and one small
 // renderer per format that lays the rows out. A field is added once, as a row, and every
 // format shows it. The rows start with exactly php-fpm8.2's, in its order; fpmd's own
-// (latency percentiles, memory) come after them, so a reader of PHP-FPM's layout still
-// finds every field where it expects it.
+// (latency percentiles, memory) come after them, and only where asked for in the formats
+// strict readers parse (text, HTML, XML).
 
 #include <cstdint>
 #include <string>
@@ -46,8 +46,13 @@ struct Row {
   Value value;
 };
 
-std::vector<Row> poolRows(const PoolStatus& status);
-std::vector<Row> processRows(const ProcessStatus& process);
+/// PHP-FPM's fields only (what text, HTML and XML show by default, byte for byte as
+/// php8.2-fpm), or those and fpmd's after them (JSON and OpenMetrics always; the others
+/// when the query says `fpmd` or the pool sets pm.status_fpmd_fields).
+enum class Fields { PhpFpm, All };
+
+std::vector<Row> poolRows(const PoolStatus& status, Fields fields);
+std::vector<Row> processRows(const ProcessStatus& process, Fields fields);
 
 /// The memory guard's state; "off" for a status not made from a scoreboard, which has none
 /// (no governor ran).
@@ -73,9 +78,9 @@ std::string xmlTag(std::string_view key);
 /// `epoch` as PHP-FPM's strftime("%d/%b/%Y:%H:%M:%S %z", localtime()).
 std::string localTime(int64_t epoch);
 
-std::string renderText(const PoolStatus& status, bool full);
-std::string renderHtml(const PoolStatus& status, bool full, bool utf8);
-std::string renderXml(const PoolStatus& status, bool full, bool utf8);
+std::string renderText(const PoolStatus& status, bool full, Fields fields);
+std::string renderHtml(const PoolStatus& status, bool full, bool utf8, Fields fields);
+std::string renderXml(const PoolStatus& status, bool full, bool utf8, Fields fields);
 std::string renderJson(const PoolStatus& status, bool full);
 /// PHP-FPM's metrics (unlabelled, as it prints them for its one pool) and fpmd's, which
 /// carry a `pool` label; `full` adds fpmd's per-process series (PHP-FPM ignores `full`).
@@ -85,6 +90,6 @@ std::string renderOpenMetrics(const PoolStatus& status, bool full);
 /// series labelled with its pool in OpenMetrics, the pools one after another in text.
 std::string renderJsonAll(const std::vector<PoolStatus>& pools, bool full);
 std::string renderOpenMetricsAll(const std::vector<PoolStatus>& pools, bool full);
-std::string renderTextAll(const std::vector<PoolStatus>& pools, bool full);
+std::string renderTextAll(const std::vector<PoolStatus>& pools, bool full, Fields fields);
 
 }  // namespace fpmd::status::render

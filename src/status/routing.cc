@@ -24,6 +24,7 @@ std::optional<HttpAnswer> answerBuiltinPage(const PageRoutes& routes, const cgi:
   }
   if (routes.status_path.empty() || script_name != routes.status_path) return std::nullopt;
   StatusQuery query = parseStatusQuery(params.get("QUERY_STRING"));
+  query.fpmd |= routes.fpmd_fields;
   // The dashboard's files are the same for every pool: they need no status, so the page
   // loads (and shows its error banner) even when the status cannot be read.
   if (dashboardFile(query.format)) {

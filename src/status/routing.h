@@ -19,6 +19,7 @@ struct PageRoutes {
   std::string_view ping_path;      // ping.path; empty: no ping page
   std::string_view ping_response;  // ping.response
   std::string_view status_path;    // pm.status_path; empty: no status page
+  bool fpmd_fields = false;        // pm.status_fpmd_fields: as if every query said `fpmd`
 };
 
 /// The pool's status now (nullopt when it cannot be read), and every pool of the master

@@ -41,8 +41,8 @@ std::string encode(std::string_view text, const Style& style) {
 
 }  // namespace
 
-std::vector<Row> poolRows(const PoolStatus& s) {
-  return {
+std::vector<Row> poolRows(const PoolStatus& s, Fields fields) {
+  std::vector<Row> rows = {
       {field::kPool, field::kPool, Word{s.pool}},
       {field::kProcessManager, field::kProcessManager, Word{s.process_manager}},
       {field::kStartTime, field::kStartTime, Moment{s.start_time}},
@@ -57,27 +57,32 @@ std::vector<Row> poolRows(const PoolStatus& s) {
       {field::kMaxActiveProcesses, field::kMaxActiveProcesses, s.max_active_processes},
       {field::kMaxChildrenReached, field::kMaxChildrenReached, s.max_children_reached},
       {field::kSlowRequests, field::kSlowRequests, s.slow_requests},
-      // fpmd's own, after all of PHP-FPM's so that readers of its layout are not disturbed.
-      {field::kRequestDurationP50, field::kRequestDurationP50, s.duration_p50_us},
-      {field::kRequestDurationP95, field::kRequestDurationP95, s.duration_p95_us},
-      {field::kRequestDurationP99, field::kRequestDurationP99, s.duration_p99_us},
-      {field::kMemoryRSS, field::kMemoryRSS, s.memory_rss},
-      {field::kMemoryPSS, field::kMemoryPSS, s.memory_pss},
-      // The memory governor's limits and decisions (bytes, as memory rss).
-      {field::kMaxChildren, field::kMaxChildren, s.max_children},
-      {field::kMaxChildrenAuto, field::kMaxChildrenAuto, flag(s.max_children_auto)},
-      {field::kMemoryBudget, field::kMemoryBudget, s.memory_budget},
-      {field::kMemoryReserve, field::kMemoryReserve, s.memory_reserve},
-      {field::kMemoryLimit, field::kMemoryLimit, s.memory_limit},
-      {field::kMemoryAvailable, field::kMemoryAvailable, s.memory_available},
-      {field::kWorkerFootprint, field::kWorkerFootprint, s.worker_footprint},
-      {field::kMemoryGuard, field::kMemoryGuard, Word{memoryGuard(s)}},
-      {field::kRecycledForMemory, field::kRecycledForMemory, s.recycled_for_memory},
   };
+  if (fields == Fields::PhpFpm) return rows;
+  // fpmd's own, after all of PHP-FPM's so that readers of its layout are not disturbed.
+  rows.insert(rows.end(),
+              {
+                  {field::kRequestDurationP50, field::kRequestDurationP50, s.duration_p50_us},
+                  {field::kRequestDurationP95, field::kRequestDurationP95, s.duration_p95_us},
+                  {field::kRequestDurationP99, field::kRequestDurationP99, s.duration_p99_us},
+                  {field::kMemoryRSS, field::kMemoryRSS, s.memory_rss},
+                  {field::kMemoryPSS, field::kMemoryPSS, s.memory_pss},
+                  // The memory governor's limits and decisions (bytes, as memory rss).
+                  {field::kMaxChildren, field::kMaxChildren, s.max_children},
+                  {field::kMaxChildrenAuto, field::kMaxChildrenAuto, flag(s.max_children_auto)},
+                  {field::kMemoryBudget, field::kMemoryBudget, s.memory_budget},
+                  {field::kMemoryReserve, field::kMemoryReserve, s.memory_reserve},
+                  {field::kMemoryLimit, field::kMemoryLimit, s.memory_limit},
+                  {field::kMemoryAvailable, field::kMemoryAvailable, s.memory_available},
+                  {field::kWorkerFootprint, field::kWorkerFootprint, s.worker_footprint},
+                  {field::kMemoryGuard, field::kMemoryGuard, Word{memoryGuard(s)}},
+                  {field::kRecycledForMemory, field::kRecycledForMemory, s.recycled_for_memory},
+              });
+  return rows;
 }
 
-std::vector<Row> processRows(const ProcessStatus& p) {
-  return {
+std::vector<Row> processRows(const ProcessStatus& p, Fields fields) {
+  std::vector<Row> rows = {
       {field::kPid, field::kPid, static_cast<int64_t>(static_cast<int>(p.pid))},
       {field::kState, field::kState, Word{p.state}},
       {field::kStartTime, field::kStartTime, Moment{p.start_time}},
@@ -91,10 +96,15 @@ std::vector<Row> processRows(const ProcessStatus& p) {
       {field::kScript, field::kScript, Untrusted{orDash(p.script)}},
       {field::kLastRequestCPU, field::kLastRequestCPU, Percent{p.last_request_cpu}},
       {field::kLastRequestMemory, field::kLastRequestMemory, p.last_request_memory},
-      {field::kMemoryRSS, field::kMemoryRSS, p.memory_rss},
-      {field::kMemoryPSS, field::kMemoryPSS, p.memory_pss},
-      {field::kRssAfterRequest, field::kRssAfterRequest, p.rss_after_request},
   };
+  if (fields == Fields::PhpFpm) return rows;
+  rows.insert(rows.end(),
+              {
+                  {field::kMemoryRSS, field::kMemoryRSS, p.memory_rss},
+                  {field::kMemoryPSS, field::kMemoryPSS, p.memory_pss},
+                  {field::kRssAfterRequest, field::kRssAfterRequest, p.rss_after_request},
+              });
+  return rows;
 }
 
 std::string_view memoryGuard(const PoolStatus& status) {

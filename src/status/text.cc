@@ -15,22 +15,22 @@ void appendLines(std::string& out, const std::vector<Row>& rows) {
 
 }  // namespace
 
-std::string renderText(const PoolStatus& status, bool full) {
+std::string renderText(const PoolStatus& status, bool full, Fields fields) {
   std::string out;
-  appendLines(out, poolRows(status));
+  appendLines(out, poolRows(status, fields));
   if (!full) return out;
   for (const ProcessStatus& process : status.procs) {
     out += "\n************************\n";
-    appendLines(out, processRows(process));
+    appendLines(out, processRows(process, fields));
   }
   return out;
 }
 
-std::string renderTextAll(const std::vector<PoolStatus>& pools, bool full) {
+std::string renderTextAll(const std::vector<PoolStatus>& pools, bool full, Fields fields) {
   std::string out;
   for (size_t i = 0; i < pools.size(); ++i) {
     if (i > 0) out += "\n========================\n";
-    out += renderText(pools[i], full);
+    out += renderText(pools[i], full, fields);
   }
   return out;
 }

@@ -16,14 +16,14 @@ std::string elements(const std::vector<Row>& rows, const Style& style, std::stri
 
 }  // namespace
 
-std::string renderXml(const PoolStatus& status, bool full, bool utf8) {
+std::string renderXml(const PoolStatus& status, bool full, bool utf8, Fields fields) {
   const Style style{Encoding::Markup, true, utf8};
   std::string out = "<?xml version=\"1.0\" ?>\n<status>\n";
-  out += elements(poolRows(status), style, "\n");
+  out += elements(poolRows(status, fields), style, "\n");
   if (!full) return out + "</status>";
   out += "<processes>\n";
   for (const ProcessStatus& process : status.procs) {
-    out += "<process>" + elements(processRows(process), style, "") + "</process>\n";
+    out += "<process>" + elements(processRows(process, fields), style, "") + "</process>\n";
   }
   return out + "</processes>\n</status>";
 }

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "os/apparmor.h"
 #include "os/process_memory.h"
 #include "os/process_title.h"
 
@@ -47,13 +48,16 @@ Status setupWorkerProcess(const config::PoolConfig& pool, bool running_as_root) 
       return failed(pool, "set max core size limit");
     }
   }
+  // Not root, chroot, user, group and priority are ignored (the master said so at start),
+  // as in PHP-FPM's fpm_unix_init_child.
+  const bool chrooted = running_as_root && !pool.chroot.empty();
   // Opens /proc/self/statm for the per-request memory check while /proc is still in reach.
-  if (!pool.chroot.empty()) os::ownResidentBytes();
-  if (!pool.chroot.empty() && ::chroot(pool.chroot.c_str()) < 0) {
+  if (chrooted) os::ownResidentBytes();
+  if (chrooted && ::chroot(pool.chroot.c_str()) < 0) {
     return failed(pool, fmt::format("chroot({})", pool.chroot));
   }
   // Under chroot without chdir, PHP-FPM starts in the new root.
-  const std::string& dir = !pool.chdir.empty() || pool.chroot.empty() ? pool.chdir : kRoot;
+  const std::string& dir = !pool.chdir.empty() || !chrooted ? pool.chdir : kRoot;
   if (!dir.empty() && ::chdir(dir.c_str()) < 0) {
     return failed(pool, fmt::format("chdir({})", dir));
   }
@@ -64,9 +68,14 @@ Status setupWorkerProcess(const config::PoolConfig& pool, bool running_as_root) 
     }
     if (::setuid(pool.uid) < 0) return failed(pool, fmt::format("setuid({})", pool.uid));
   }
-  if (pool.process_priority) {
+  if (running_as_root && pool.process_priority) {
     if (::setpriority(PRIO_PROCESS, 0, *pool.process_priority) < 0) {
       return failed(pool, fmt::format("set priority to {}", *pool.process_priority));
+    }
+  }
+  if (!pool.apparmor_hat.empty()) {
+    if (Status changed = os::changeApparmorHat(pool.name, pool.apparmor_hat); !changed) {
+      return changed;
     }
   }
   // setuid() clears the dumpable flag; PHP-FPM restores it on request so that the

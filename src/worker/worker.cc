@@ -165,7 +165,8 @@ void closeGracefully(int fd) {
 /// itself Running on the page it renders, as PHP-FPM's worker does.
 bool answerBuiltinPage(const WorkerOptions& options, cgi::Request& request,
                        const status::ScoreboardStatusSource* status_source) {
-  status::PageRoutes routes{options.ping_path, options.ping_response, options.status_path};
+  status::PageRoutes routes{options.ping_path, options.ping_response, options.status_path,
+                            options.status_fpmd_fields};
   if (!status::isBuiltinPage(routes, request.params)) return false;
   if (request.observer != nullptr) request.observer->onStage(cgi::Stage::Running);
   status::StatusReaders readers;

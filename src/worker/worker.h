@@ -27,6 +27,8 @@ struct WorkerOptions {
   std::string status_path;
   std::string ping_path;
   std::string ping_response = "pong";
+  /// pm.status_fpmd_fields: fpmd's fields on every status page, not only with `&fpmd`.
+  bool status_fpmd_fields = false;
   /// The pool's hand-back channel (workers' end), or -1: where an idle kept-alive
   /// connection goes instead of pinning this worker.
   int handback_fd = -1;

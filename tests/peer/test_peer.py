@@ -101,6 +101,14 @@ CASES = [
     C("status-line-custom", "/respond.php?status_line=HTTP/1.1%20404%20Gone%20Away",
       status=404),
     C("status-unknown-code", "/respond.php?code=299", status=299),
+    # PHP-FPM builds the status line in 1024 bytes: a longer one is cut to 1023.
+    C("status-line-long", "/respond.php?status_line=HTTP/1.1%20404%20" + "z" * 2000, status=404,
+      expect=b"code=404"),
+    C("status-line-long-rfc2616", "/respond.php?status_line=HTTP/1.1%20404%20" + "z" * 2000,
+      status=404, extra=[("PHP_VALUE", "cgi.rfc2616_headers=1")], expect=b"code=404"),
+    # A Status: header the script sets itself goes out whole.
+    C("status-header-long", "/respond.php?h[]=Status:%20404%20" + "y" * 2000,
+      expect=b"code=200"),
     C("custom-headers", "/respond.php?h[]=X-One:%201&h[]=X-One:%202&h[]=X-Two:%20two",
       expect=b"X-Two"),
     C("content-type-json", "/respond.php?ct=application/json", expect=b"application/json"),
@@ -172,6 +180,11 @@ CASES = [
     C("path-info-empty", "/server.php/", split=True),
     C("apache-proxy-fcgi", "/server.php/x?y=1",
       script_filename="proxy:fcgi://127.0.0.1:9000{root}/server.php/x"),
+    # ProxyPass sends SCRIPT_NAME decoded and the filename encoded: PHP-FPM also compares
+    # the decoded path info, cuts it off SCRIPT_NAME and so finds PATH_TRANSLATED.
+    C("apache-proxy-fcgi-encoded", "/server.php/extra%20path",
+      script_filename="proxy:fcgi://127.0.0.1:9000{root}/server.php/extra%20path",
+      expect=b"'ORIG_SCRIPT_NAME'"),
     C("subdir-index", "/sub/index.php", expect=b"sub index: /sub/index.php"),
     C("missing-script", "/nope.php", status=404, expect=b"File not found.",
       expect_stderr=b"Primary script unknown"),
@@ -191,7 +204,7 @@ if len({c.id for c in CASES}) != len(CASES):
 INI_RESET = "\n".join([
     "post_max_size=16M", "upload_max_filesize=8M", "display_errors=0", "html_errors=0",
     "output_buffering=0", "short_open_tag=0", "precision=14", "serialize_precision=-1",
-    "memory_limit=96M", "cgi.fix_pathinfo=1",
+    "memory_limit=96M", "cgi.fix_pathinfo=1", "cgi.rfc2616_headers=0",
 ])
 
 

@@ -173,10 +173,8 @@ TEST_F(ConfigChecksTest, TooLongStatusListenPathIsRefused) {
 
 TEST_F(ConfigChecksTest, BadListenValuesAreRefusedAtLoad) {
   const std::pair<std::string, std::string> kCases[] = {
-      {"listen.allowed_clients = bogus\n",
-       "ERROR: [{}:7] [pool www] Wrong IP address 'bogus' in listen.allowed_clients"},
       {"pm.status_listen = 127.0.0.1:99999\n",
-       "ERROR: [{}:7] [pool www] pm.status_listen: invalid port value '127.0.0.1:99999'"},
+       "ERROR: [{}:7] [pool www] pm.status_listen: invalid port value '99999'"},
   };
   for (const auto& [extra, expected] : kCases) {
     SCOPED_TRACE(extra);
@@ -192,8 +190,26 @@ TEST_F(ConfigChecksTest, BadListenValuesAreRefusedAtLoad) {
   EXPECT_FALSE(load(path).ok());
   std::vector<std::string> lines = logged();
   ASSERT_FALSE(lines.empty());
-  EXPECT_EQ(lines[0],
-            fmt::format("ERROR: [{}:4] [pool www] invalid port value '127.0.0.1:99999'", path));
+  EXPECT_EQ(lines[0], fmt::format("ERROR: [{}:4] [pool www] invalid port value '99999'", path));
+}
+
+// PHP-FPM's workers skip what is not an address and keep the rest; fpmd's master says so.
+TEST_F(ConfigChecksTest, BadAllowedClientsAreSkippedWithAWarning) {
+  std::string path = write("a.conf", pool("listen.allowed_clients = 127.0.0.1,bogus\n"));
+  ASSERT_TRUE(load(path).ok());
+  std::vector<std::string> lines = logged();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], fmt::format("WARNING: [{}:7] [pool www] Wrong IP address 'bogus' in "
+                                  "listen.allowed_clients; ignored",
+                                  path));
+  log_.clear();
+  path = write("b.conf", pool("listen.allowed_clients = bogus\n"));
+  ASSERT_TRUE(load(path).ok());
+  lines = logged();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1], fmt::format("WARNING: [{}:7] [pool www] There are no allowed addresses in "
+                                  "listen.allowed_clients: every connection will be dropped",
+                                  path));
 }
 
 TEST_F(ConfigChecksTest, UnterminatedQuoteNamesFileAndLine) {
