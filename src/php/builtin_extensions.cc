@@ -10,6 +10,8 @@
 #include <zend_API.h>
 #include <zend_modules.h>
 
+#include <cstring>
+
 #include "php/builtin_extensions.h"
 
 namespace fpmd::php {
@@ -21,13 +23,14 @@ constexpr const char* kNotInFpm[] = {"pcntl"};
 int registerAsFpmDoes() {
   if (php_register_internal_extensions() == FAILURE) return FAILURE;
   for (const char* name : kNotInFpm) {
-    auto* module = static_cast<zend_module_entry*>(
-        zend_hash_str_find_ptr(&module_registry, name, std::char_traits<char>::length(name)));
+    const size_t length = std::strlen(name);
+    auto* module =
+        static_cast<zend_module_entry*>(zend_hash_str_find_ptr(&module_registry, name, length));
     if (module == nullptr) continue;
     // Registration put its functions in the function table; start-up has not run yet, so
     // nothing else of it exists.
     if (module->functions) zend_unregister_functions(module->functions, -1, nullptr);
-    zend_hash_str_del(&module_registry, name, std::char_traits<char>::length(name));
+    zend_hash_str_del(&module_registry, name, length);
   }
   return SUCCESS;
 }

@@ -22,6 +22,7 @@ extern "C" {
 }
 
 #include "php/sapi_state.h"
+#include "php/user_ini.h"
 
 namespace fpmd::php {
 
@@ -283,6 +284,14 @@ int sapiDeactivate() {
   return SUCCESS;
 }
 
+// php_request_startup() calls it once path_translated is set: per-directory settings
+// (.user.ini, [PATH=], [HOST=]) take effect before the script runs, as in PHP-FPM.
+int sapiActivate() {
+  if (SG(request_info).path_translated == nullptr) return FAILURE;
+  activateDirectoryConfig();
+  return SUCCESS;
+}
+
 int sapiStartup(sapi_module_struct* module) {
   return php_module_startup(module, &fpmPhpModule());
 }
@@ -293,6 +302,7 @@ sapi_module_struct makeModule() {
   m.pretty_name = const_cast<char*>("FPM/FastCGI");
   m.startup = sapiStartup;
   m.shutdown = php_module_shutdown_wrapper;
+  m.activate = sapiActivate;
   m.deactivate = sapiDeactivate;
   m.ub_write = ubWrite;
   m.flush = sapiFlush;

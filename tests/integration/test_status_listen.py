@@ -103,17 +103,17 @@ def test_every_format_parses_and_moves_under_load(fpmd_bin, docroot):
         for proc in after["processes"]:
             assert 1_000_000 < proc["memory pss"] <= proc["memory rss"] < 2_000_000_000
 
-        root = ET.fromstring(status(fpm, docroot, "xml&full").body)
+        root = ET.fromstring(status(fpm, docroot, "xml&full&fpmd").body)
         assert root.find("pool").text == "www"
         assert int(root.find("request-duration-p99").text) >= after["request duration p50"]
         assert len(root.find("processes")) == 2
 
-        text = status(fpm, docroot, "full").body.decode()
+        text = status(fpm, docroot, "full&fpmd").body.decode()
         assert text.startswith("pool:                 www\n")
         assert "\nrequest duration p95: " in text
         assert text.count("memory pss:") == 3  # the pool and each worker
 
-        html = status(fpm, docroot, "html&full").body.decode()
+        html = status(fpm, docroot, "html&full&fpmd").body.decode()
         assert "<th>memory rss</th>" in html and "<tr><th>request duration p50</th>" in html
 
         for query, php_fpm_names in (("openmetrics", True), ("openmetrics&full", True),

@@ -41,7 +41,13 @@ status::PoolStatus pool(std::string name, int64_t first_pid) {
   return s;
 }
 
+// fpmd's fields, as `&fpmd` asks for them (JSON and OpenMetrics have them anyway).
 std::string body(const status::PoolStatus& status, std::string_view query) {
+  std::string with_fpmd = std::string(query) + (query.empty() ? "fpmd" : "&fpmd");
+  return renderStatus(status, status::parseStatusQuery(with_fpmd), {}).body;
+}
+
+std::string bodyAsAsked(const status::PoolStatus& status, std::string_view query) {
   return renderStatus(status, status::parseStatusQuery(query), {}).body;
 }
 
@@ -49,6 +55,22 @@ class StatusExtensionsTest : public ::testing::Test {
  private:
   test_support::UtcTimeZone utc_;
 };
+
+// Strict readers parse text, HTML and XML: without `fpmd` they are PHP-FPM's fields only.
+TEST_F(StatusExtensionsTest, TextHtmlAndXmlHaveFpmdsFieldsOnlyWhenAsked) {
+  const status::PoolStatus s = pool("www", 1200);
+  for (std::string_view query : {"", "full", "html", "html&full", "xml", "xml&full"}) {
+    SCOPED_TRACE(query);
+    std::string plain = bodyAsAsked(s, query);
+    EXPECT_EQ(plain.find("memory rss"), std::string::npos);
+    EXPECT_EQ(plain.find("memory-rss"), std::string::npos);
+    EXPECT_EQ(plain.find("request duration p50"), std::string::npos);
+    EXPECT_EQ(plain.find("request-duration-p50"), std::string::npos);
+    EXPECT_NE(body(s, query), plain);
+  }
+  EXPECT_NE(bodyAsAsked(s, "json").find("\"memory rss\""), std::string::npos);
+  EXPECT_NE(bodyAsAsked(s, "openmetrics").find("fpmd_"), std::string::npos);
+}
 
 TEST_F(StatusExtensionsTest, EveryFormatShowsThePercentilesAndMemoryAfterPhpFpmsFields) {
   status::PoolStatus s = pool("www", 100);
