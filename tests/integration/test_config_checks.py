@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -32,7 +33,11 @@ def write_conf(tmp_path, pool_lines, listen=None):
 
 
 def check(binary, conf):
-    done = run(binary, "-R", "-n", "-t", "-y", str(conf))
+    # -p: a file that names no error_log gets the default log/php-fpm.log under the
+    # prefix, which -t opens (in php-fpm and fpmd alike), not /var/log/php-fpm.log.
+    prefix = Path(conf).parent if Path(conf).is_file() else Path(conf)
+    (prefix / "log").mkdir(exist_ok=True)
+    done = run(binary, "-R", "-n", "-t", "-p", str(prefix), "-y", str(conf))
     return done.returncode, done.stderr.decode(errors="replace")
 
 

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from lib import cgi, fcgi_client
+from lib import cgi, fcgi_client, procs
 from lib.servers import FpmProcess
 
 
@@ -72,9 +72,12 @@ def test_full_disk_under_access_log(fpmd_bin, docroot):
 
 def test_full_disk_under_error_log(fpmd_bin, docroot):
     """The error log's own failure is said once on stderr; fpmd goes on serving."""
+    # "ready to handle connections" comes after start-up, when lines go to the file only
+    # (as in PHP-FPM): the file refuses it, so wait for the workers and the socket instead.
     with FpmProcess(fpmd_bin, pool={"pm.max_children": "2"}, force_stderr=False,
-                    global_settings={"error_log": "/dev/full"}) as fpm:
+                    global_settings={"error_log": "/dev/full"}, wait_ready=False) as fpm:
         workers = fpm.wait_for_children(2)
+        procs.wait_until(lambda: os.path.exists(fpm.address), 10, what="the socket")
         for pid in workers:  # each replacement logs lines the file refuses
             os.kill(pid, 9)
             fpm.wait_for_children(2)
