@@ -159,10 +159,12 @@ bool reopenFile() {
   return true;
 }
 
-std::string formatLine(Level level, std::string_view message, int syserror, bool with_time,
-                       bool debug_format) {
-  std::string line;
-  line.reserve(message.size() + 64);
+namespace {
+
+// PHP-FPM's zlog_buf_prefix: "[time] LEVEL: ", with microseconds and our pid at log_level
+// debug; a worker's lines carry no time (the master stamps what it relays).
+std::string prefixOf(Level level, bool with_time, bool debug_format) {
+  std::string prefix;
   if (with_time) {
     struct timeval tv;
     ::gettimeofday(&tv, nullptr);
@@ -170,21 +172,38 @@ std::string formatLine(Level level, std::string_view message, int syserror, bool
     ::localtime_r(&tv.tv_sec, &tm);
     char buf[64];
     size_t n = ::strftime(buf, sizeof(buf), "[%d-%b-%Y %H:%M:%S", &tm);
-    line.append(buf, n);
-    if (debug_format) line += fmt::format(".{:06d}", static_cast<int>(tv.tv_usec));
-    line += "] ";
+    prefix.append(buf, n);
+    if (debug_format) prefix += fmt::format(".{:06d}", static_cast<int>(tv.tv_usec));
+    prefix += "] ";
   }
-  line += levelName(level);
-  line += ": ";
-  if (debug_format) line += fmt::format("pid {}, ", ::getpid());
-  line += message;
-  if (syserror > 0) line += fmt::format(": {} ({})", std::strerror(syserror), syserror);
-  // The limit counts the newline the caller appends.
+  prefix += levelName(level);
+  prefix += ": ";
+  if (debug_format) prefix += fmt::format("pid {}, ", ::getpid());
+  return prefix;
+}
+
+// A line longer than log_limit (which counts the newline the caller appends) ends in "...".
+void cutToLimit(std::string& line) {
   size_t limit = state().limit;
   if (limit >= 5 && line.size() + 1 > limit) {
     line.resize(limit - 4);
     line += "...";
   }
+}
+
+bool toSyslog(const State& s) {
+  return s.target.kind == Target::Kind::Syslog && !s.child;
+}
+
+}  // namespace
+
+std::string formatLine(Level level, std::string_view message, int syserror, bool with_time,
+                       bool debug_format) {
+  std::string line = prefixOf(level, with_time, debug_format);
+  line.reserve(line.size() + message.size());
+  line += message;
+  if (syserror > 0) line += fmt::format(": {} ({})", std::strerror(syserror), syserror);
+  cutToLimit(line);
   return line;
 }
 
@@ -226,24 +245,28 @@ void fileRecovered(State& s) {
   (void)writeAll(s.target.fd, line);
 }
 
+void writeToTarget(State& s, std::string_view text) {
+  if (writeAll(s.target.fd, text)) {
+    if (s.file_failure.succeeded()) fileRecovered(s);
+  } else if (s.target.kind == Target::Kind::File && !s.child) {
+    fileFailed(s, errno);
+  }
+}
+
 }  // namespace
 
 void write(Level lvl, std::string_view message, int syserror) {
   State& s = state();
   if (!enabled(lvl)) return;
   bool debug_format = s.level == Level::Debug;
-  if (s.target.kind == Target::Kind::Syslog && !s.child) {
+  if (toSyslog(s)) {
     std::string text = fmt::format("[{}] {}", levelName(lvl), message);
     if (syserror > 0) text += fmt::format(": {} ({})", std::strerror(syserror), syserror);
     ::syslog(syslogPriority(lvl), "%s", text.c_str());
   } else {
     std::string line = formatLine(lvl, message, syserror, !s.child, debug_format);
     line += '\n';
-    if (writeAll(s.target.fd, line)) {
-      if (s.file_failure.succeeded()) fileRecovered(s);
-    } else if (s.target.kind == Target::Kind::File && !s.child) {
-      fileFailed(s, errno);
-    }
+    writeToTarget(s, line);
   }
   // PHP-FPM copies start-up messages to the terminal so init scripts show why it failed.
   bool target_is_stderr = s.target.kind == Target::Kind::Stderr || s.target.fd == 2;
@@ -252,6 +275,38 @@ void write(Level lvl, std::string_view message, int syserror) {
     line += '\n';
     (void)writeAll(2, line);
   }
+}
+
+void writeStreamed(Level lvl, std::string_view message) {
+  if (enabled(lvl)) {
+    write(lvl, message);
+    return;
+  }
+  std::string line(message);
+  cutToLimit(line);
+  line += '\n';
+  writeFormatted(lvl, line);
+}
+
+std::string lineStart(Level lvl) {
+  const State& s = state();
+  if (!enabled(lvl)) return {};
+  if (toSyslog(s)) return fmt::format("[{}] ", levelName(lvl));
+  return prefixOf(lvl, !s.child, s.level == Level::Debug);
+}
+
+bool takesPieces() {
+  return !toSyslog(state());
+}
+
+void writeFormatted(Level lvl, std::string_view text) {
+  State& s = state();
+  if (toSyslog(s)) {
+    if (text.ends_with('\n')) text.remove_suffix(1);
+    ::syslog(syslogPriority(lvl), "%.*s", static_cast<int>(text.size()), text.data());
+    return;
+  }
+  writeToTarget(s, text);
 }
 
 }  // namespace fpmd::log

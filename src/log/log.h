@@ -52,6 +52,21 @@ bool reopenFile();
 /// Writes one line. `syserror` appends ": strerror (errno)".
 void write(Level level, std::string_view message, int syserror = 0);
 
+/// One line of a PHP-FPM stream (a worker's PHP messages): whatever log_level says, as in
+/// PHP-FPM, whose streams drop only the line's prefix when log_level is above `level`.
+void writeStreamed(Level level, std::string_view message);
+
+/// The start of a line of `level` written now, as write() begins it:
+/// "[04-Dec-2026 02:35:08] WARNING: " ("[...08.123456] WARNING: pid 42, " at log_level
+/// debug; "[WARNING] " for syslog, which stamps lines itself). Empty when log_level is
+/// above `level`: PHP-FPM's streams then write their text without it.
+std::string lineStart(Level level);
+/// Whether the target takes a line in pieces (a file, stderr), not only whole (syslog).
+bool takesPieces();
+/// Text already formatted as log lines (lineStart() and all), or a piece of a line when
+/// takesPieces(): written as it is, without log_limit's cut. Syslog gets one line a call.
+void writeFormatted(Level level, std::string_view text);
+
 /// The message as it fits in one log line of `level` within log_limit: PHP-FPM cuts the
 /// whole line (newline included) to log_limit and ends a cut line with "...". The same
 /// cut text is what PHP-FPM sends to the web server on FastCGI stderr.

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "common/fd_flags.h"
 #include "log/log.h"
 #include "master/pm/recycle_jitter.h"
 #include "master/pool.h"
@@ -45,6 +46,13 @@ std::optional<SpawnedWorker> ForkSpawner::start(Pool& pool, int slot, bool start
   WorkerPipes pipes;
   if (pool.config.catch_workers_output && !pipes.open()) {
     log::sysError(log::Level::Error, "[pool {}] pipe() failed", pool.name());
+    return std::nullopt;
+  }
+  // The master reads each pipe dry on every wake-up, as PHP-FPM does; the worker's ends
+  // stay blocking, so that no write of PHP's is lost to EAGAIN.
+  if (pipes.stdout_read &&
+      (!setNonBlocking(pipes.stdout_read.get()) || !setNonBlocking(pipes.stderr_read.get()))) {
+    log::sysError(log::Level::Error, "[pool {}] fcntl(O_NONBLOCK) failed", pool.name());
     return std::nullopt;
   }
   // Anything buffered in stdio would be written twice, once by each process.
@@ -136,6 +144,7 @@ void ForkSpawner::runChild(Pool& pool, int slot, UniqueFd stdout_fd, UniqueFd st
   worker_options.status_fpmd_fields = pool.config.pm_status_fpmd_fields;
   // At most a day (config::load checks it), so the milliseconds fit an int.
   worker_options.request_read_timeout_ms = pool.config.request_read_timeout * 1000;
+  worker_options.mark_request_ends = pool.config.catch_workers_output;
   int code = worker::serve(source, worker_options);
   php::shutdown();
   ::_exit(code);

@@ -43,8 +43,8 @@ struct Child {
   uint64_t requests_seen = 0;
   UniqueFd stdout_pipe;
   UniqueFd stderr_pipe;
-  std::unique_ptr<WorkerOutput> stdout_log;
-  std::unique_ptr<WorkerOutput> stderr_log;
+  /// Both pipes' lines (catch_workers_output): one pending line per child, as in PHP-FPM.
+  std::unique_ptr<WorkerOutput> output;
 };
 
 struct Pool {

@@ -7,13 +7,30 @@
 #include <atomic>
 #include <climits>
 
-#include "common/fd_flags.h"
 #include "log/log.h"
 #include "net/listen_queue.h"
 #include "os/exit_status.h"
 #include "os/process_state.h"
 
 namespace fpmd::master {
+
+namespace {
+
+std::unique_ptr<WorkerOutput> makeOutput(const Pool& pool, pid_t pid,
+                                         const config::GlobalConfig& global) {
+  WorkerOutputSettings settings;
+  settings.pool = pool.name();
+  settings.pid = pid;
+  settings.decorate = pool.config.decorate_workers_output;
+  // Syslog takes whole lines: PHP-FPM buffers for it whatever log_buffering says.
+  settings.buffered = global.log_buffering || !log::takesPieces();
+  settings.limit = static_cast<size_t>(global.log_limit);
+  return std::make_unique<WorkerOutput>(
+      std::move(settings), [] { return log::lineStart(log::Level::Warning); },
+      [](std::string_view text) { log::writeFormatted(log::Level::Warning, text); });
+}
+
+}  // namespace
 
 Supervisor::Supervisor(os::EventLoop& loop, Spawner& spawner, const config::GlobalConfig& global,
                        std::vector<std::unique_ptr<Pool>>& pools, Hooks hooks)
@@ -92,10 +109,7 @@ bool Supervisor::spawn(Pool& pool, bool startup) {
     int stderr_fd = started->stderr_pipe.get();
     child->stdout_pipe = std::move(started->stdout_pipe);
     child->stderr_pipe = std::move(started->stderr_pipe);
-    bool decorate = pool.config.decorate_workers_output;
-    auto limit = static_cast<size_t>(global_.log_limit);
-    child->stdout_log = std::make_unique<WorkerOutput>(pool.name(), pid, "stdout", decorate, limit);
-    child->stderr_log = std::make_unique<WorkerOutput>(pool.name(), pid, "stderr", decorate, limit);
+    child->output = makeOutput(pool, pid, global_);
     Pool* pool_ptr = &pool;
     loop_.add(stdout_fd, EPOLLIN,
               [this, pool_ptr, pid](uint32_t) { onChildOutput(*pool_ptr, pid, false); });
@@ -116,19 +130,38 @@ void Supervisor::onChildOutput(Pool& pool, pid_t pid, bool is_stderr) {
   if (it == pool.children.end()) return;
   Child& child = *it->second;
   UniqueFd& pipe = is_stderr ? child.stderr_pipe : child.stdout_pipe;
-  WorkerOutput& output = is_stderr ? *child.stderr_log : *child.stdout_log;
-  char buf[4096];
-  ssize_t n = ::read(pipe.get(), buf, sizeof(buf));
-  if (n > 0) {
-    for (const std::string& message : output.feed(std::string_view(buf, static_cast<size_t>(n)))) {
-      log::write(log::Level::Warning, message);
-    }
-    return;
-  }
-  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
-  for (const std::string& message : output.close()) log::write(log::Level::Warning, message);
+  bool ended = relayPipe(child, is_stderr);
+  if (!ended) return;
   loop_.remove(pipe.get());
   pipe.reset();
+}
+
+bool Supervisor::relayPipe(Child& child, bool is_stderr) {
+  UniqueFd& pipe = is_stderr ? child.stderr_pipe : child.stdout_pipe;
+  // All there is, as PHP-FPM reads it: whether the end of the pipe came in the same
+  // wake-up decides ", pipe is closed". Bounded, so that a worker writing without pause
+  // cannot hold the master; the rest comes at the next wake-up.
+  constexpr size_t kMaxPerWakeUp = 1 << 20;
+  std::string data;
+  bool ended = false;
+  char buf[16384];
+  while (data.size() < kMaxPerWakeUp) {
+    ssize_t n = ::read(pipe.get(), buf, sizeof(buf));
+    if (n > 0) {
+      data.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (n < 0) {
+      log::sysError(log::Level::Error, "unable to read what child {} said into {}", child.pid,
+                    is_stderr ? "stderr" : "stdout");
+    }
+    ended = true;
+    break;
+  }
+  child.output->relay(is_stderr ? OutputPipe::Stderr : OutputPipe::Stdout, data, ended);
+  return ended;
 }
 
 void Supervisor::reap() {
@@ -140,25 +173,16 @@ void Supervisor::reap() {
   }
 }
 
-void Supervisor::relayRemainingOutput(Pool& pool, Child& child) {
+void Supervisor::relayRemainingOutput(Child& child) {
+  if (!child.output) return;
+  // Only what is already there: the child is gone, nothing more will come.
   for (bool is_stderr : {false, true}) {
     UniqueFd& pipe = is_stderr ? child.stderr_pipe : child.stdout_pipe;
     if (!pipe) continue;
-    WorkerOutput& output = is_stderr ? *child.stderr_log : *child.stdout_log;
-    // Only what is already there: the child is gone, nothing more will come.
-    if (!setNonBlocking(pipe.get())) {
-      log::sysError(log::Level::Error, "[pool {}] fcntl(O_NONBLOCK) failed", pool.name());
-    }
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(pipe.get(), buf, sizeof(buf))) > 0) {
-      for (const auto& message : output.feed(std::string_view(buf, static_cast<size_t>(n)))) {
-        log::write(log::Level::Warning, message);
-      }
-    }
-    for (const auto& message : output.close()) log::write(log::Level::Warning, message);
+    relayPipe(child, is_stderr);
     loop_.remove(pipe.get());
   }
+  child.output->finish();
 }
 
 void Supervisor::onChildExit(pid_t pid, int status) {
@@ -174,7 +198,7 @@ void Supervisor::onChildExit(pid_t pid, int status) {
   Pool& pool = *owner;
   std::unique_ptr<Child> child = std::move(pool.children[pid]);
   pool.children.erase(pid);
-  relayRemainingOutput(pool, *child);
+  relayRemainingOutput(*child);
   if (hooks_.child_exited)
     hooks_.child_exited(pool, *child, pool.scoreboard->readSlot(child->slot));
   pool.scoreboard->releaseSlot(child->slot);

@@ -56,7 +56,9 @@ class Supervisor {
  private:
   bool spawn(Pool& pool, bool startup);
   void onChildOutput(Pool& pool, pid_t pid, bool is_stderr);
-  void relayRemainingOutput(Pool& pool, Child& child);
+  /// Reads one of the child's pipes dry into its output; true when the pipe ended.
+  bool relayPipe(Child& child, bool is_stderr);
+  void relayRemainingOutput(Child& child);
   pm::PoolView poolView(const Pool& pool, int64_t now_us) const;
   void apply(Pool& pool, const pm::PmDecision& decision, int64_t now_us);
   void onConnectionsWaiting(Pool& pool);

@@ -271,7 +271,7 @@ void logMessage(const char* message, int /*syslog_type*/) {
   bool gone;
   {
     std::string line = std::string("PHP message: ") + message;
-    gone = logRequestMessage(log::Level::Notice, line);
+    gone = logPhpMessage(line);
   }
   if (gone) php_handle_aborted_connection();
 }
@@ -338,7 +338,11 @@ void installEnvironmentHooks() {
   php_load_environment_variables = loadEnvironment;
 }
 
-bool logRequestMessage(log::Level level, std::string_view message) {
+namespace {
+
+// To the web server too, when fastcgi.logging is on and a request is active. True when the
+// web server is gone.
+bool sendToWebServer(log::Level level, std::string_view message) {
   bool gone = false;
   cgi::ResponseSink* sink = activeSink();
   if (sink && fpm_ini.logging && !message.empty() && !sink->finished()) {
@@ -349,7 +353,21 @@ bool logRequestMessage(log::Level level, std::string_view message) {
     }
     gone = !sink->writeErr(log::fitMessage(level, message)) && sink->aborted();
   }
+  return gone;
+}
+
+}  // namespace
+
+bool logRequestMessage(log::Level level, std::string_view message) {
+  bool gone = sendToWebServer(level, message);
   if (log::enabled(level)) log::write(level, message);
+  return gone;
+}
+
+bool logPhpMessage(std::string_view message) {
+  bool gone = sendToWebServer(log::Level::Notice, message);
+  // PHP-FPM's zlog_msg: a stream, which log_level strips of its "NOTICE: " but never drops.
+  log::writeStreamed(log::Level::Notice, message);
   return gone;
 }
 

@@ -67,6 +67,10 @@ std::vector<std::string>& limitExtensions();
 /// Returns true when the web server is gone: the caller then calls
 /// php_handle_aborted_connection() (a longjmp) once its C++ locals are destroyed.
 bool logRequestMessage(log::Level level, std::string_view message);
+/// A PHP message ("PHP message: ..."), as logRequestMessage() at NOTICE, except that in the
+/// error log it is never dropped: above log_level it goes without its "NOTICE: ", as in
+/// PHP-FPM.
+bool logPhpMessage(std::string_view message);
 
 /// True between startup() and shutdown() (engine.cc).
 bool engineStarted();

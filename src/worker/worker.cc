@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -23,6 +24,7 @@
 #include "status/from_scoreboard.h"
 #include "status/page.h"
 #include "status/routing.h"
+#include "worker/output_marker.h"
 #include "worker/php_answer_defaults.h"
 #include "worker/stop_flag.h"
 
@@ -128,6 +130,15 @@ void logAccess(const WorkerOptions& options, const cgi::Params& params,
     log::notice("writing to the access log again");
     failing = false;
   }
+}
+
+/// After request shutdown: the master ends our pending output line here (the marker
+/// ends it whichever pipe it is on). A pipe takes these few bytes in one write().
+void markRequestEnd() {
+  ssize_t n;
+  do {
+    n = ::write(2, kEndOfRequestMarker.data(), kEndOfRequestMarker.size());
+  } while (n < 0 && errno == EINTR);
 }
 
 uint64_t contentLength(const cgi::Params& params) {
@@ -413,6 +424,7 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
       if (!answerBuiltinPage(options, request, status_source.get())) {
         outcome = php::execute(request);
       }
+      if (options.mark_request_ends) markRequestEnd();
       params = std::move(request.params);
       if (options.access_log_fd >= 0 && options.access_format != nullptr) {
         logAccess(options, params, outcome, clock, observer.user(), connection.fd());

@@ -46,6 +46,9 @@ struct WorkerOptions {
   std::vector<std::string> access_suppress_path;
   /// request_read_timeout in milliseconds (0: none): how long a request may take to arrive.
   int request_read_timeout_ms = 0;
+  /// catch_workers_output: stderr is the master's pipe, and each request ends there with
+  /// kEndOfRequestMarker (worker/output_marker.h).
+  bool mark_request_ends = false;
 };
 
 /// Serves until stopped or recycled. Returns the process exit code.
