@@ -111,6 +111,31 @@ def test_not_root_a_chroot_is_ignored_and_workers_serve(php_fpm_bin, fpmd_bin):
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def test_not_root_a_numeric_user_is_ignored_and_listen_owner_cannot_be_given(
+        php_fpm_bin, fpmd_bin):
+    needs_root()
+    for name, binary in servers(php_fpm_bin, fpmd_bin):
+        workdir = shared_dir(owner="nobody")
+        (workdir / "ok.php").write_text("<?php echo 'served';")
+        try:
+            with start_unprivileged(binary, {"pm": "static", "pm.max_children": "1",
+                                             "user": "1234"}, workdir) as fpm:
+                assert fpm.request(cgi.cgi_params("/ok.php", workdir)).body == b"served"
+                assert ("NOTICE: [pool www] 'user' directive is ignored when FPM is not "
+                        "running as root") in lines(fpm.log()), name
+            # Not root, the socket cannot be given to another user: both refuse to start.
+            fpm = start_unprivileged(binary, {"pm": "static", "pm.max_children": "1",
+                                              "listen.owner": "www-data",
+                                              "listen.group": "www-data"}, workdir)
+            fpm.wait_ready = False
+            fpm.start()
+            assert fpm.wait(15) == 78, (name, fpm.log())
+            assert (f"ERROR: [pool www] failed to chown() the socket '{fpm.listen}': Operation "
+                    "not permitted (1)") in lines(fpm.log()), (name, fpm.log())
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
 @pytest.mark.parametrize("pool_lines, message", [
     ("user = nosuchuser\ngroup = nosuchgroup", "ERROR: [pool www] cannot get uid for user "
                                                "'nosuchuser'"),
