@@ -1,6 +1,7 @@
 #include "os/process_memory.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -69,17 +70,25 @@ std::optional<uint64_t> parseStatmResident(std::string_view text) {
   return pages;
 }
 
+namespace {
+
+// /proc/self/statm kept open: read after every request, one pread each time. An fd opened
+// before a fork names the parent (/proc/self was resolved at open), so a child drops it and
+// opens its own on first use; pthread_atfork does that without a getpid() per reading.
+int g_statm_fd = -1;
+
+void forgetStatmInChild() {
+  if (g_statm_fd >= 0) ::close(g_statm_fd);
+  g_statm_fd = -1;
+}
+
+}  // namespace
+
 uint64_t ownResidentBytes() {
-  // Read after every request: the file stays open (one pread each time). It is opened again
-  // in a forked child, whose /proc/self is another process.
-  static pid_t opened_for = 0;
-  static int fd = -1;
-  pid_t self = ::getpid();
-  if (opened_for != self) {
-    if (fd >= 0) ::close(fd);
-    fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    opened_for = self;
-  }
+  static const bool registered = ::pthread_atfork(nullptr, nullptr, forgetStatmInChild) == 0;
+  (void)registered;
+  if (g_statm_fd < 0) g_statm_fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  const int fd = g_statm_fd;
   if (fd < 0) return 0;
   char buffer[128];
   ssize_t n = ::pread(fd, buffer, sizeof(buffer) - 1, 0);
@@ -88,10 +97,14 @@ uint64_t ownResidentBytes() {
   return pages ? *pages * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) : 0;
 }
 
-uint64_t ownPeakResidentBytes() {
+OwnUsage ownUsage() {
   rusage usage{};
-  if (::getrusage(RUSAGE_SELF, &usage) < 0) return 0;
-  return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // reported in KiB
+  if (::getrusage(RUSAGE_SELF, &usage) < 0) return {};
+  auto micros = [](const timeval& tv) {
+    return static_cast<uint64_t>(tv.tv_sec) * 1000000 + static_cast<uint64_t>(tv.tv_usec);
+  };
+  return {micros(usage.ru_utime) + micros(usage.ru_stime),
+          static_cast<uint64_t>(usage.ru_maxrss) * 1024};  // ru_maxrss is in KiB
 }
 
 }  // namespace fpmd::os

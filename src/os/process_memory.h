@@ -27,8 +27,14 @@ std::optional<ProcessMemory> readProcessMemory(pid_t pid);
 /// This process's resident set size in bytes, from /proc/self/statm: one short read, cheap
 /// enough for a worker to take after every request. 0 when it cannot be read.
 uint64_t ownResidentBytes();
-/// This process's largest resident set so far (getrusage's ru_maxrss), bytes.
-uint64_t ownPeakResidentBytes();
+/// This process's CPU time (user + system) and largest resident set so far, from one
+/// getrusage(): each reading of a CPU clock takes the scheduler's lock, so a worker reads
+/// both at once after its request.
+struct OwnUsage {
+  uint64_t cpu_micros = 0;
+  uint64_t peak_resident_bytes = 0;  // ru_maxrss
+};
+OwnUsage ownUsage();
 
 /// The resident pages field (the second) of a statm line, in pages.
 std::optional<uint64_t> parseStatmResident(std::string_view text);

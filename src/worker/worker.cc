@@ -31,15 +31,6 @@
 namespace fpmd::worker {
 namespace {
 
-uint64_t cpuMicros() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  auto micros = [](const timeval& tv) {
-    return static_cast<uint64_t>(tv.tv_sec) * 1000000 + static_cast<uint64_t>(tv.tv_usec);
-  };
-  return micros(usage.ru_utime) + micros(usage.ru_stime);
-}
-
 /// Mirrors the engine's progress into this worker's scoreboard slot.
 class ScoreboardObserver : public cgi::RequestObserver {
  public:
@@ -67,11 +58,12 @@ struct RequestClock {
   std::chrono::steady_clock::time_point start;
   tms cpu{};
 
-  static RequestClock now() {
+  /// `with_cpu`: read the CPU clock too (for %C); only an access log needs it.
+  static RequestClock now(bool with_cpu) {
     RequestClock clock;
     clock.accepted_epoch = ::time(nullptr);
     clock.start = std::chrono::steady_clock::now();
-    ::times(&clock.cpu);
+    if (with_cpu) ::times(&clock.cpu);
     return clock;
   }
 };
@@ -345,10 +337,11 @@ namespace {
 
 // The worker's own RSS after each request, for the status page, the governor's footprint
 // and pm.max_memory: true when the worker must leave before its next request.
-bool checkMemoryAfterRequest(const WorkerOptions& options, scoreboard::Scoreboard* board) {
+bool checkMemoryAfterRequest(const WorkerOptions& options, scoreboard::Scoreboard* board,
+                             uint64_t peak_rss) {
   if (board == nullptr) return false;
   uint64_t rss = os::ownResidentBytes();
-  board->setRssAfterRequest(options.slot, rss, os::ownPeakResidentBytes());
+  board->setRssAfterRequest(options.slot, rss, peak_rss);
   if (options.max_memory == 0 || rss <= options.max_memory) return false;
   board->setExitReason(options.slot, scoreboard::ExitReason::MaxMemory);
   return true;
@@ -409,8 +402,9 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
       }
       if (read != fastcgi::Connection::ReadResult::Request) break;
       wait.requestRead();
-      uint64_t cpu_before = cpuMicros();
-      RequestClock clock = RequestClock::now();
+      const bool access_log = options.access_log_fd >= 0 && options.access_format != nullptr;
+      uint64_t cpu_before = os::ownUsage().cpu_micros;
+      RequestClock clock = RequestClock::now(access_log);
       observer.clearUser();
       if (board != nullptr) {
         board->beginRequest(options.slot, scoreboard::nowMicros(), params.get("REQUEST_METHOD"),
@@ -426,16 +420,16 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
       }
       if (options.mark_request_ends) markRequestEnd();
       params = std::move(request.params);
-      if (options.access_log_fd >= 0 && options.access_format != nullptr) {
-        logAccess(options, params, outcome, clock, observer.user(), connection.fd());
-      }
+      if (access_log) logAccess(options, params, outcome, clock, observer.user(), connection.fd());
+      // One reading after the request serves the scoreboard's CPU and the peak RSS.
+      const os::OwnUsage usage = os::ownUsage();
       if (board != nullptr) {
         board->endRequest(options.slot, scoreboard::nowMicros(), outcome.memory_peak,
-                          cpuMicros() - cpu_before);
+                          usage.cpu_micros - cpu_before);
       }
       ++served;
       if (options.max_requests != 0 && served >= options.max_requests) recycle = true;
-      if (checkMemoryAfterRequest(options, board)) {
+      if (checkMemoryAfterRequest(options, board, usage.peak_resident_bytes)) {
         recycle = true;
         over_memory = true;
       }
