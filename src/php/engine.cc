@@ -25,6 +25,7 @@ extern "C" {
 #include "php/ini_search.h"
 #include "php/request_disables.h"
 #include "php/sapi_state.h"
+#include "php/script_lookup.h"
 
 namespace fpmd::php {
 namespace {
@@ -49,7 +50,7 @@ void fillRequestInfo(ActiveRequest& active) {
   active.rules.fix_pathinfo = fpm_ini.fix_pathinfo;
   active.rules.discard_path = fpm_ini.discard_path;
   active.rules.doc_root = PG(doc_root) ? PG(doc_root) : "";
-  active.script = cgi::resolveScript(params, active.rules, cgi::statPath);
+  active.script = cgi::resolveScript(params, active.rules, lookUpScriptPath);
   const cgi::ScriptInfo& script = active.script;
 
   sapi_request_info& info = SG(request_info);
