@@ -10,7 +10,8 @@
 
 namespace fpmd::php {
 
-/// What is at `path`: from the realpath cache when PHP resolved it recently, else stat().
+/// What is at `path`: from the realpath cache (resolving it into the cache on a miss, as
+/// PHP-FPM does), else stat().
 cgi::FileKind lookUpScriptPath(const std::string& path);
 
 }  // namespace fpmd::php

@@ -1,5 +1,6 @@
-// The script of a request is found through PHP's realpath cache once PHP has opened it, as
-// PHP-FPM finds it (tsrm_realpath), so a worker does not stat() it on every request.
+// The script of a request is found through PHP's realpath cache, as PHP-FPM finds it
+// (tsrm_realpath): the first lookup fills the cache, the next requests' lookups make no
+// stat() (for realpath_cache_ttl seconds).
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -14,13 +15,13 @@
 namespace fpmd::php::testing {
 namespace {
 
-TEST(ScriptLookup, AScriptPhpOpenedIsKnownWithoutAStat) {
+TEST(ScriptLookup, AScriptLookedUpOnceIsKnownWithoutAStat) {
   char dir_template[] = "/tmp/fpmd-lookup-XXXXXX";
   ASSERT_NE(::mkdtemp(dir_template), nullptr);
   const std::string dir = dir_template;
   const std::string script = dir + "/cached.php";
   std::ofstream(script) << "<?php echo 'cached';";
-  EXPECT_EQ(lookUpScriptPath(script), cgi::FileKind::Regular);  // not cached yet: stat()
+  EXPECT_EQ(lookUpScriptPath(script), cgi::FileKind::Regular);  // resolved into the cache
 
   Response r = run("hello.php", {{"SCRIPT_FILENAME", script},
                                  {"DOCUMENT_ROOT", dir},
@@ -28,8 +29,8 @@ TEST(ScriptLookup, AScriptPhpOpenedIsKnownWithoutAStat) {
                                  {"REQUEST_URI", "/cached.php"}});
   ASSERT_EQ(r.body, "cached");
 
-  // Gone from the disk, still in the cache PHP filled when it opened it: the lookup answers
-  // from the cache (stat() would say missing), for realpath_cache_ttl seconds.
+  // Gone from the disk, still in the cache: the lookup answers from it (stat() would say
+  // missing), for realpath_cache_ttl seconds, as PHP-FPM's does.
   ::unlink(script.c_str());
   EXPECT_EQ(cgi::statPath(script), cgi::FileKind::Missing);
   EXPECT_EQ(lookUpScriptPath(script), cgi::FileKind::Regular);
