@@ -110,3 +110,21 @@ def test_user_ini_filename_can_be_changed_or_turned_off(php_fpm_bin, fpmd_bin, s
                             ini_overrides={"user_ini.filename": filename}) as fpm:
                 body = fpm.request(cgi.cgi_params("/show.php", root)).body.decode()
             assert body.startswith(expected), (name, filename, body)
+
+
+def test_a_script_deleted_after_its_first_request(php_fpm_bin, fpmd_bin, tmp_path):
+    """Both find the script through PHP's realpath cache (realpath_cache_ttl), so a file
+    deleted after a request is opened, not looked for: "No input file specified.", not
+    "File not found."."""
+    tmp_path.chmod(0o755)
+    answers = {}
+    for name, binary in (("php-fpm", php_fpm_bin), ("fpmd", fpmd_bin)):
+        script = tmp_path / "gone.php"
+        script.write_text("<?php echo 'here';")
+        with FpmProcess(binary, pool={"pm": "static", "pm.max_children": "1"}) as fpm:
+            first = fpm.request(cgi.cgi_params("/gone.php", tmp_path))
+            script.unlink()
+            second = fpm.request(cgi.cgi_params("/gone.php", tmp_path))
+        answers[name] = (first.status, first.body, second.status, second.body)
+    assert answers["php-fpm"] == (200, b"here", 404, b"No input file specified.\n")
+    assert answers["fpmd"] == answers["php-fpm"]
