@@ -1,5 +1,7 @@
 #include "cgi/script_env.h"
 
+#include "cgi/url_decode.h"
+
 #include <strings.h>
 
 #include <cstdlib>
@@ -53,32 +55,6 @@ bool stripApacheProxyPrefix(std::string& filename, std::string_view prefix) {
   size_t query = filename.find('?');
   if (query != std::string::npos) filename.resize(query);
   return stripped;
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-/// php_url_decode(): "+" is a space and "%XX" a byte; a "%" not followed by two hex digits
-/// stays as it is.
-std::string urlDecoded(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && hexValue(text[i + 1]) >= 0 &&
-               hexValue(text[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
 }
 
 bool endsWith(std::string_view s, std::string_view tail) {
@@ -174,7 +150,7 @@ void applyFoundScript(Env& env, const std::string& pt, size_t requested) {
       if (name.size() > slen && endsWith(name, *path_info)) {
         cut = slen;
       } else if (path_info->find('%') != std::string::npos) {
-        std::string decoded = urlDecoded(*path_info);
+        std::string decoded = urlDecode(*path_info);
         if (name.size() > decoded.size() && endsWith(name, decoded)) cut = decoded.size();
       }
       if (cut > 0) {

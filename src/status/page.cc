@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "cgi/url_decode.h"
 #include "status/dashboard.h"
 #include "status/escape.h"
 #include "status/render.h"
@@ -13,34 +14,9 @@ namespace {
 
 using Header = std::pair<std::string, std::string>;
 
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// php_url_decode: '+' is a space, "%xx" a byte, a malformed '%' stays as it is.
-std::string urlDecode(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%' && i + 2 < text.size() && hexDigit(text[i + 1]) >= 0 &&
-               hexDigit(text[i + 2]) >= 0) {
-      out += static_cast<char>(hexDigit(text[i + 1]) * 16 + hexDigit(text[i + 2]));
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 // The $_GET key PHP registers for one "name=value" pair of the query string.
 std::string getKey(std::string_view pair) {
-  std::string name = urlDecode(pair.substr(0, pair.find('=')));
+  std::string name = cgi::urlDecode(pair.substr(0, pair.find('=')));
   name.resize(std::min(name.size(), name.find('\0')));  // PHP reads the name as a C string
   name.erase(0, name.find_first_not_of(' '));           // and skips its leading spaces
   // "json[]" and "json[x]" register the array "json"; a '[' without its ']' does not.
