@@ -193,6 +193,21 @@ bool Connection::drainBody() {
   }
 }
 
+bool Connection::inputEnded() {
+  if (!paramsDone() || error_) return false;
+  pending_stdin_ = {};
+  while (core_.phase() != ResponderCore::Phase::BodyEnded) {
+    std::string_view input(in_.get() + in_pos_, in_end_ - in_pos_);
+    Record record;
+    RecordParser::Status status = parser_.next(input, record);
+    in_pos_ = in_end_ - input.size();
+    if (status != RecordParser::Status::Record) return false;
+    std::optional<ResponderCore::Event> event = dispatch(record);
+    if (!event || *event == ResponderCore::Event::Aborted) return false;
+  }
+  return !hasBufferedInput();
+}
+
 bool Connection::sendBuffered() {
   if (peer_gone_) {
     out_.clear();

@@ -440,7 +440,11 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
       }
       wait.setKept();
     }
-    if (!handed_back && !timed_out && !connection.aborted()) closeGracefully(connection.fd());
+    // A request read to its end leaves nothing for a reset: the close is at once, and
+    // this worker is free without waiting for the web server's close (PHP-FPM waits).
+    if (!handed_back && !timed_out && !connection.aborted() && !connection.inputEnded()) {
+      closeGracefully(connection.fd());
+    }
   }
   if (recycle && !over_memory)
     log::debug("[pool {}] max requests reached: {}", options.pool_name, served);

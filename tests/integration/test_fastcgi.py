@@ -59,6 +59,31 @@ def test_without_keep_conn_the_server_closes(fpm, docroot):
         assert conn.read_record(timeout=5) is None
 
 
+def test_a_request_read_to_its_end_is_closed_at_once(fpm, docroot):
+    """PHP-FPM shuts its half down and waits for the web server's close. A request whose
+    stdin has ended leaves nothing unread for a reset, so the worker closes at once and is
+    free: its end is gone, not half-closed, when the client sees the end of the stream."""
+    with fpm.connection() as conn:
+        resp = conn.request(params(docroot))
+        assert resp.complete
+        assert conn.read_record(timeout=5) is None
+        with pytest.raises(BrokenPipeError):
+            conn.send_raw(b"x")
+
+
+@pytest.mark.parametrize("size", [256 << 10, 4 << 20])
+def test_unread_body_over_tcp_still_gets_the_whole_response(fpmd_bin, docroot, size):
+    """A script that never reads a large body: the worker cannot see its end, so it
+    closes gracefully (shutdown, drain) and the response is not lost to a reset."""
+    with FpmProcess(fpmd_bin, pool={"pm.max_children": "1"}, listen="tcp") as server:
+        body = os.urandom(size)
+        p = params(docroot, "/big.php", method="POST", body=body,
+                   content_type="application/octet-stream")
+        for _ in range(3):
+            resp = server.request(p, body)
+            assert resp.complete and resp.body == b"x" * (1 << 20)
+
+
 def test_get_values(fpm):
     with fpm.connection() as conn:
         values = conn.get_values()
