@@ -11,7 +11,7 @@ packages=(
   nlohmann-json3-dev
   nginx libfcgi-bin python3 python3-pytest
   chromium python3-pil
-  faketime
+  faketime strace
   mariadb-server mariadb-client php8.2-mysql
 )
 for group in "$@"; do

@@ -193,17 +193,32 @@ bool Connection::drainBody() {
   }
 }
 
-bool Connection::inputEnded() {
+bool Connection::closableAtOnce() {
+  if (peer_gone_) return true;
   if (!paramsDone() || error_) return false;
   pending_stdin_ = {};
+  // The end of stdin may still be in the socket (a script that read none of it): what has
+  // already arrived is read without waiting, up to a bound; a large unread body is left to
+  // the graceful close.
+  size_t read_budget = kFlushThreshold;
   while (core_.phase() != ResponderCore::Phase::BodyEnded) {
     std::string_view input(in_.get() + in_pos_, in_end_ - in_pos_);
     Record record;
     RecordParser::Status status = parser_.next(input, record);
     in_pos_ = in_end_ - input.size();
-    if (status != RecordParser::Status::Record) return false;
-    std::optional<ResponderCore::Event> event = dispatch(record);
-    if (!event || *event == ResponderCore::Event::Aborted) return false;
+    if (status == RecordParser::Status::Error) return false;
+    if (status == RecordParser::Status::Record) {
+      std::optional<ResponderCore::Event> event = dispatch(record);
+      if (!event || *event == ResponderCore::Event::Aborted) return false;
+      continue;
+    }
+    in_pos_ = in_end_ = 0;
+    if (read_budget == 0) return false;
+    ssize_t n = ::recv(fd_.get(), in_.get(), std::min(in_capacity_, read_budget), MSG_DONTWAIT);
+    if (n == 0) return peer_gone_ = true;
+    if (n < 0) return false;  // still on its way (EAGAIN), or broken: close gracefully
+    in_end_ = static_cast<size_t>(n);
+    read_budget -= static_cast<size_t>(n);
   }
   return !hasBufferedInput();
 }

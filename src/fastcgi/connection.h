@@ -83,11 +83,12 @@ class Connection {
   /// Bytes already read from the socket and not yet consumed (a next request, or part
   /// of one). Such a connection cannot be handed to another process as it is.
   bool hasBufferedInput() const { return in_pos_ < in_end_ || !parser_.atBoundary(); }
-  /// Whether the current request's input has come to its end (the empty STDIN record)
-  /// with nothing after it, looking only at bytes already read: then a close() cannot
-  /// meet unread input, and the connection may be closed without waiting for the web
-  /// server's close. Drops the stdin the script left unread in the buffer.
-  bool inputEnded();
+  /// Whether a close() now cannot meet unread input (which would make the kernel send a
+  /// reset): the web server has closed its end, or the current request's input has come
+  /// to its end (the empty STDIN record) with nothing after it, looking only at bytes
+  /// already read. Then the connection is closed without waiting for the web server's
+  /// close. Drops the stdin the script left unread in the buffer.
+  bool closableAtOnce();
 
   /// Output is written once this much is buffered.
   static constexpr size_t kFlushThreshold = 64 * 1024;

@@ -216,6 +216,15 @@ void clearRequestInfo() {
   SG(server_context) = nullptr;
 }
 
+// At every request start PHP re-registers its deferring handlers for seven signals, one
+// sigaction() query each, in case the last request replaced them. Only pcntl_signal() can
+// (the worker's own handlers are set once, before zend_signal_startup() records them):
+// without pcntl, the handlers the first request installed stay, and the queries go.
+void keepSignalHandlers() {
+  static const bool pcntl = zend_hash_str_exists(&module_registry, "pcntl", sizeof("pcntl") - 1);
+  if (SIGG(reset) && !pcntl) SIGG(reset) = false;
+}
+
 }  // namespace
 
 std::vector<std::string>& limitExtensions() {
@@ -313,6 +322,7 @@ RequestOutcome execute(cgi::Request& request) {
   RunResult result;
   runRequest(&active, &result);
   restoreRequestDisables();
+  if (!result.startup_failed) keepSignalHandlers();
 
   if (result.startup_failed) log::error("PHP request start-up failed");
   if (active.body_file_fd >= 0) close(active.body_file_fd);

@@ -26,6 +26,7 @@
 #include "status/routing.h"
 #include "worker/output_marker.h"
 #include "worker/php_answer_defaults.h"
+#include "worker/rss_reading.h"
 #include "worker/stop_flag.h"
 
 namespace fpmd::worker {
@@ -335,11 +336,11 @@ class RequestWait : public fastcgi::Connection::IdleWait {
 
 namespace {
 
-// The worker's own RSS after each request, for the status page, the governor's footprint
+// The worker's own RSS after a request, for the status page, the governor's footprint
 // and pm.max_memory: true when the worker must leave before its next request.
 bool checkMemoryAfterRequest(const WorkerOptions& options, scoreboard::Scoreboard* board,
-                             uint64_t peak_rss) {
-  if (board == nullptr) return false;
+                             uint64_t peak_rss, RssReading& reading) {
+  if (board == nullptr || !reading.due(peak_rss, options.max_memory)) return false;
   uint64_t rss = os::ownResidentBytes();
   board->setRssAfterRequest(options.slot, rss, peak_rss);
   if (options.max_memory == 0 || rss <= options.max_memory) return false;
@@ -358,6 +359,7 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
   cgi::Params params;
   bool recycle = false;
   bool over_memory = false;  // pm.max_memory: the master logs it, from the slot
+  RssReading rss_reading;
 
   // A connection taken while this worker still held a kept one, served next.
   IncomingConnection incoming;
@@ -429,7 +431,7 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
       }
       ++served;
       if (options.max_requests != 0 && served >= options.max_requests) recycle = true;
-      if (checkMemoryAfterRequest(options, board, usage.peak_resident_bytes)) {
+      if (checkMemoryAfterRequest(options, board, usage.peak_resident_bytes, rss_reading)) {
         recycle = true;
         over_memory = true;
       }
@@ -440,9 +442,10 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
       }
       wait.setKept();
     }
-    // A request read to its end leaves nothing for a reset: the close is at once, and
-    // this worker is free without waiting for the web server's close (PHP-FPM waits).
-    if (!handed_back && !timed_out && !connection.aborted() && !connection.inputEnded()) {
+    // A request read to its end (or a closed peer) leaves nothing for a reset: the close
+    // is at once, and this worker is free without waiting for the web server's close
+    // (PHP-FPM waits).
+    if (!handed_back && !timed_out && !connection.aborted() && !connection.closableAtOnce()) {
       closeGracefully(connection.fd());
     }
   }

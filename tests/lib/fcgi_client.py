@@ -263,8 +263,18 @@ class FcgiConnection:
             data += encode_record(PARAMS, request_id, b"")
         else:
             data += encode_stream(PARAMS, request_id, encode_pairs(params), params_chunk)
+        stdin = _to_bytes(stdin)
+        if len(stdin) <= stdin_chunk:
+            # A small request goes in one write, as nginx sends a GET or a short POST: the
+            # server sees its end of stdin with the params.
+            if stdin:
+                data += encode_record(STDIN, request_id, stdin)
+            if close_stdin:
+                data += encode_record(STDIN, request_id, b"")
+            self.send_raw(data)
+            return request_id
         self.send_raw(data)
-        self.send_stdin(request_id, _to_bytes(stdin), stdin_chunk, close_stdin)
+        self.send_stdin(request_id, stdin, stdin_chunk, close_stdin)
         return request_id
 
     def send_stdin(self, request_id, data, chunk=MAX_CONTENT, close=True):
