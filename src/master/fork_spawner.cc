@@ -110,7 +110,8 @@ void ForkSpawner::runChild(Pool& pool, int slot, UniqueFd stdout_fd, UniqueFd st
   // The per-request memory check's /proc/self/statm, opened now with the worker's other
   // start-up fds rather than on its first request.
   os::ownResidentBytes();
-  worker::PoolSource source(listen_fd, pool.dispatch_worker.get(), pool.allowed);
+  worker::PoolSource source(listen_fd, pool.dispatch_worker.get(), pool.allowed,
+                            pool.scoreboard.get());
   // After a peak, an idle worker gives back what it no longer uses, so the memory a burst
   // took is the host's again within seconds (docs/memory.md).
   source.setIdleWork(kIdleMemoryReleaseMs, [] { php::releaseIdleMemory(); });

@@ -10,6 +10,7 @@
 #include "log/log.h"
 #include "net/fd_passing.h"
 #include "net/inherited_sockets.h"
+#include "worker/connection_source.h"
 
 namespace fpmd::master {
 
@@ -53,7 +54,7 @@ void KeepAliveBroker::hold(Pool& pool, UniqueFd fd) {
     pending_dispatch_.push_back(std::move(held));
     return;
   }
-  if (!net::sendFd(pool.dispatch_master.get(), raw)) {
+  if (!worker::queueDispatched(pool.scoreboard.get(), pool.dispatch_master.get(), raw)) {
     log::sysError(log::Level::Warning,
                   "[pool {}] cannot hand a kept-alive connection to a worker yet", pool.name());
     pending_dispatch_.push_back(std::move(held));
@@ -84,7 +85,8 @@ void KeepAliveBroker::retryPending() {
   std::vector<HeldConnection> waiting = std::move(pending_dispatch_);
   pending_dispatch_.clear();
   for (auto& held : waiting) {
-    if (!net::sendFd(held.pool->dispatch_master.get(), held.fd.get())) {
+    if (!worker::queueDispatched(held.pool->scoreboard.get(), held.pool->dispatch_master.get(),
+                                 held.fd.get())) {
       pending_dispatch_.push_back(std::move(held));
     }
   }

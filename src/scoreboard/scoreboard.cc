@@ -53,6 +53,14 @@ void Scoreboard::setListenQueue(uint64_t depth, uint64_t limit) {
   }
 }
 
+void Scoreboard::addDispatchQueued(int64_t delta) {
+  atomic(header_->dispatch_queued).fetch_add(delta);
+}
+
+bool Scoreboard::dispatchMayHold() const {
+  return atomic(header_->dispatch_queued).load() > 0;
+}
+
 void Scoreboard::noteActive(uint64_t active) {
   if (active > atomic(header_->max_active).load()) atomic(header_->max_active).store(active);
 }

@@ -76,6 +76,9 @@ struct Header {
   uint8_t max_children_auto;  // pm.max_children = auto
   uint8_t memory_guard;       // MemoryGuardState
   uint8_t reserved;
+  // Connections queued on the pool's dispatch channel, or more for a moment: raised before
+  // each send and lowered after each take (worker/connection_source.h).
+  int64_t dispatch_queued;
   // The memory governor's limits and readings (master-written; 0: none or not known yet).
   uint64_t max_children;         // in effect now: the configured or the computed number
   uint64_t memory_budget;        // pm.max_pool_memory
@@ -126,6 +129,10 @@ class Scoreboard {
   Header& header() { return *header_; }
   /// Master, on the maintenance tick: the accept queue and the busiest moment so far.
   void setListenQueue(uint64_t depth, uint64_t limit);
+  /// dispatch_queued += delta.
+  void addDispatchQueued(int64_t delta);
+  /// Whether the dispatch channel may hold a connection (false: it surely holds none).
+  bool dispatchMayHold() const;
   void noteActive(uint64_t active);
   /// Master: what /proc says a worker's memory is (bytes).
   void setMemory(int index, uint64_t rss, uint64_t pss);

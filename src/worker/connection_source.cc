@@ -13,10 +13,21 @@
 
 namespace fpmd::worker {
 
-PoolSource::PoolSource(int listen_fd, int dispatch_fd, net::AllowedClients allowed)
+bool queueDispatched(scoreboard::Scoreboard* board, int channel_fd, int connection_fd) {
+  // Raised first: the count is never below what the channel holds, or a worker could
+  // miss a connection in it (it would still see the channel readable in epoll_wait).
+  if (board != nullptr) board->addDispatchQueued(1);
+  if (net::sendFd(channel_fd, connection_fd)) return true;
+  if (board != nullptr) board->addDispatchQueued(-1);
+  return false;
+}
+
+PoolSource::PoolSource(int listen_fd, int dispatch_fd, net::AllowedClients allowed,
+                       scoreboard::Scoreboard* board)
     : listen_fd_(listen_fd),
       dispatch_fd_(dispatch_fd),
       allowed_(std::move(allowed)),
+      board_(board),
       epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
   for (int fd : {listen_fd_, dispatch_fd_, stopWakeFd()}) {
     if (fd < 0) continue;
@@ -58,6 +69,7 @@ bool PoolSource::takeDispatched(IncomingConnection& incoming) {
     log::error("a dispatched connection was closed: out of file descriptors (rlimit_files)");
   });
   if (incoming.fd) {
+    if (board_ != nullptr) board_->addDispatchQueued(-1);
     incoming.request_waiting = true;
     return true;
   }
@@ -103,7 +115,8 @@ bool PoolSource::tryNext(bool listen_ready, bool dispatch_ready, IncomingConnect
 }
 
 IncomingConnection PoolSource::next() {
-  try_dispatch_ = dispatch_fd_ >= 0;
+  // Without keep-alive the channel is always empty: no recvmsg() per connection for it.
+  try_dispatch_ = dispatch_fd_ >= 0 && (board_ == nullptr || board_->dispatchMayHold());
   try_accept_ = true;
   bool idle_work_due = static_cast<bool>(idle_work_);
   for (;;) {

@@ -11,6 +11,7 @@
 
 #include "common/unique_fd.h"
 #include "net/allowed_clients.h"
+#include "scoreboard/scoreboard.h"
 
 namespace fpmd::worker {
 
@@ -34,13 +35,21 @@ class ConnectionSource {
   virtual bool tryNext(bool listen_ready, bool dispatch_ready, IncomingConnection& incoming) = 0;
 };
 
+/// Queues a connection whose next request has come on the pool's dispatch channel (the
+/// master's or a worker's end of it), counted in `board` (may be null) so that workers
+/// looking for work skip the channel while it holds nothing. False if the send failed.
+bool queueDispatched(scoreboard::Scoreboard* board, int channel_fd, int connection_fd);
+
 /// Waits on the pool's (non-blocking) listening socket and its dispatch channel at once,
 /// with EPOLLEXCLUSIVE so one arrival wakes one idle worker, not all of them. When both
 /// have connections waiting, it takes from them in turn.
 class PoolSource : public ConnectionSource {
  public:
-  /// dispatch_fd: the workers' end of the dispatch channel, or -1.
-  PoolSource(int listen_fd, int dispatch_fd, net::AllowedClients allowed);
+  /// dispatch_fd: the workers' end of the dispatch channel, or -1. board: the pool's
+  /// scoreboard, whose count of queued connections saves asking an empty channel (null:
+  /// ask it every time).
+  PoolSource(int listen_fd, int dispatch_fd, net::AllowedClients allowed,
+             scoreboard::Scoreboard* board = nullptr);
   IncomingConnection next() override;
   bool tryNext(bool listen_ready, bool dispatch_ready, IncomingConnection& incoming) override;
 
@@ -61,6 +70,7 @@ class PoolSource : public ConnectionSource {
   int listen_fd_;
   int dispatch_fd_;
   net::AllowedClients allowed_;
+  scoreboard::Scoreboard* board_;
   UniqueFd epoll_;
   bool try_dispatch_ = true;
   bool try_accept_ = true;

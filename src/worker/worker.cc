@@ -209,7 +209,7 @@ bool giveAway(fastcgi::Connection& connection, const WorkerOptions& options) {
   int next = peekNext(connection.fd());
   if (next == 0) return false;
   if (next > 0 && options.requeue_fd >= 0 && !stopRequested() &&
-      net::sendFd(options.requeue_fd, connection.fd())) {
+      queueDispatched(options.scoreboard, options.requeue_fd, connection.fd())) {
     return true;
   }
   return net::sendFd(options.handback_fd, connection.fd());

@@ -160,3 +160,42 @@ TEST_F(PoolSourceTest, OnlyADispatchedConnectionIsKnownToHaveItsRequest) {
 
 }  // namespace
 }  // namespace fpmd::worker
+
+namespace fpmd::worker {
+namespace {
+
+// With the pool's scoreboard, the count of queued connections tells next() whether the
+// dispatch channel is worth asking; a wrong count may cost a wait, never a connection.
+TEST_F(PoolSourceTest, CountedDispatchIsTakenAndUncounted) {
+  scoreboard::Scoreboard board(1, "www", 0);
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+  UniqueFd ours(pair[0]), theirs(pair[1]);
+  ASSERT_TRUE(queueDispatched(&board, dispatch_master_.get(), ours.get()));
+  EXPECT_TRUE(board.dispatchMayHold());
+  PoolSource source(listener_.get(), dispatch_worker_.get(), net::AllowedClients{}, &board);
+  IncomingConnection incoming = source.next();
+  EXPECT_EQ(inodeOf(incoming.fd.get()), inodeOf(ours.get()));
+  EXPECT_TRUE(incoming.request_waiting);
+  EXPECT_FALSE(board.dispatchMayHold());
+}
+
+TEST_F(PoolSourceTest, AnUncountedDispatchIsStillTaken) {
+  scoreboard::Scoreboard board(1, "www", 0);
+  dispatchOne();  // sent without queueDispatched: the count says the channel is empty
+  ASSERT_FALSE(board.dispatchMayHold());
+  PoolSource source(listener_.get(), dispatch_worker_.get(), net::AllowedClients{}, &board);
+  EXPECT_EQ(kindOf(source.next()), 'd');
+}
+
+TEST_F(PoolSourceTest, AFailedQueueingIsNotCounted) {
+  scoreboard::Scoreboard board(1, "www", 0);
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+  UniqueFd ours(pair[0]), theirs(pair[1]);
+  EXPECT_FALSE(queueDispatched(&board, -1, ours.get()));
+  EXPECT_FALSE(board.dispatchMayHold());
+}
+
+}  // namespace
+}  // namespace fpmd::worker
