@@ -215,6 +215,11 @@ bool giveAway(fastcgi::Connection& connection, const WorkerOptions& options) {
   return net::sendFd(options.handback_fd, connection.fd());
 }
 
+/// How long a worker keeps a kept connection while other connections wait for a worker:
+/// long enough that the hand-over is paid once per many small requests, short enough
+/// that a waiting connection is not held back noticeably.
+constexpr std::chrono::microseconds kKeepAliveSlice{1000};
+
 /// How long a stopping worker still waits for a request the web server has begun to
 /// send (part of a record, or a connection just accepted): bounded, so a peer that never
 /// finishes cannot keep it.
@@ -268,9 +273,15 @@ class RequestWait : public fastcgi::Connection::IdleWait {
       read_deadline_ = std::chrono::steady_clock::now() +
                        std::chrono::milliseconds(options_.request_read_timeout_ms);
     }
+    // Within its time slice a kept connection keeps this worker as under PHP-FPM: the
+    // worker waits for its next request alone, for what is left of the slice, and only
+    // then looks at the others. A hand-over (the fd sent and received, another worker's
+    // wake-up) costs more than a small request, and the web server's next request often
+    // comes on the connection it used last.
+    bool in_slice = watch_others && withinSlice();
     for (;;) {
       int timeout = -1;
-      nfds_t count = watch_others ? 4 : 2;
+      nfds_t count = watch_others && !in_slice ? 4 : 2;
       if (stopRequested()) {
         if (!expected) return false;
         timeout = stopGraceLeft();
@@ -282,15 +293,21 @@ class RequestWait : public fastcgi::Connection::IdleWait {
           read_timed_out_ = true;
           return false;
         }
+      } else if (in_slice) {
+        timeout = millisLeft(taken_ + kKeepAliveSlice);
       }
       int ready = ::poll(fds, count, timeout);
       if (ready < 0) {
         if (errno == EINTR) continue;
         return true;  // let the read report what is wrong
       }
+      if (ready == 0 && in_slice) {
+        in_slice = false;  // the slice is over: from now on the others come first
+        continue;
+      }
       // Others first, even when this connection's request came too: theirs are older, and
       // this one queues behind them (requests served in arrival order).
-      if (watch_others && (fds[2].revents | fds[3].revents) != 0) {
+      if (watch_others && !in_slice && (fds[2].revents | fds[3].revents) != 0) {
         listen_ready_ = fds[2].revents != 0;
         dispatch_ready_ = fds[3].revents != 0;
         return false;
@@ -305,6 +322,10 @@ class RequestWait : public fastcgi::Connection::IdleWait {
  private:
   void setStage(cgi::Stage stage) {
     if (board_ != nullptr) board_->setStage(options_.slot, stage);
+  }
+
+  bool withinSlice() const {
+    return std::chrono::steady_clock::now() - taken_ < kKeepAliveSlice;
   }
 
   static int millisLeft(std::chrono::steady_clock::time_point deadline) {
@@ -323,6 +344,7 @@ class RequestWait : public fastcgi::Connection::IdleWait {
 
   const WorkerOptions& options_;
   scoreboard::Scoreboard* board_;
+  std::chrono::steady_clock::time_point taken_ = std::chrono::steady_clock::now();
   bool request_waiting_;
   bool kept_ = false;
   bool listen_ready_ = false;
