@@ -94,6 +94,12 @@ struct PoolConfig {
   /// within this many seconds is closed, so slow or stalled clients cannot hold workers.
   /// 0: no limit (PHP-FPM's behaviour).
   int request_read_timeout = 10;
+  /// fpmd's request_queue_timeout (FrankenPHP's max_wait_time): a request that has waited
+  /// this many seconds for a free worker is answered 503 with Retry-After instead of
+  /// waiting longer. While it is set the master takes the pool's connections itself and
+  /// hands them to workers as they become free, in arrival order. 0: no limit (PHP-FPM's
+  /// behaviour: requests wait in the listen backlog for as long as it takes).
+  int request_queue_timeout = 0;
   std::optional<int> rlimit_files;
   std::optional<long> rlimit_core;  // -1 = unlimited
   std::string chroot, chdir;

@@ -245,6 +245,8 @@ constexpr Directive<PoolConfig> kPool[] = {
      setBoolean<&P::request_terminate_timeout_track_finished>, true},
     // fpmd's own: how long a worker waits for a request to arrive whole.
     {"request_read_timeout", kOther, setTime<&P::request_read_timeout>, true},
+    // fpmd's own: how long a request may wait for a free worker.
+    {"request_queue_timeout", kOther, setTime<&P::request_queue_timeout>, true},
     {"rlimit_files", kOther, setRlimitFiles<&P::rlimit_files>, true},
     {"rlimit_core", kOther, setRlimitCore<&P::rlimit_core>, true},
     {"chroot", kStr, setString<&P::chroot>, true},

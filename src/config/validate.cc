@@ -251,6 +251,12 @@ Status checkSlowlog(PoolConfig& p, const LoadOptions& options) {
                               "seconds (1d)",
                               n, p.request_read_timeout, kMaxReadTimeout));
   }
+  if (p.request_queue_timeout < 0 || p.request_queue_timeout > kMaxReadTimeout) {
+    return reject(at(p, "request_queue_timeout"), log::Level::Error,
+                  fmt::format("[pool {}] 'request_queue_timeout' ({}) must be between 0 and {} "
+                              "seconds (1d)",
+                              n, p.request_queue_timeout, kMaxReadTimeout));
+  }
   // PHP-FPM stores "unset" as 0, so an explicit 0 means the default of 20.
   if (p.isSet("request_slowlog_trace_depth") && p.request_slowlog_trace_depth != 0) {
     if (p.slowlog.empty()) {

@@ -110,8 +110,10 @@ void ForkSpawner::runChild(Pool& pool, int slot, UniqueFd stdout_fd, UniqueFd st
   // The per-request memory check's /proc/self/statm, opened now with the worker's other
   // start-up fds rather than on its first request.
   os::ownResidentBytes();
-  worker::PoolSource source(listen_fd, pool.dispatch_worker.get(), pool.allowed,
-                            pool.scoreboard.get());
+  const bool master_queues = static_cast<bool>(pool.queue_credits);
+  worker::PoolSource source(master_queues ? -1 : listen_fd, pool.dispatch_worker.get(),
+                            pool.allowed, pool.scoreboard.get());
+  if (master_queues) source.askForEachConnection(pool.queue_credits.get());
   // After a peak, an idle worker gives back what it no longer uses, so the memory a burst
   // took is the host's again within seconds (docs/memory.md).
   source.setIdleWork(kIdleMemoryReleaseMs, [] { php::releaseIdleMemory(); });
@@ -134,6 +136,14 @@ void ForkSpawner::runChild(Pool& pool, int slot, UniqueFd stdout_fd, UniqueFd st
   worker_options.listen_fd = listen_fd;
   worker_options.dispatch_fd = pool.dispatch_worker.get();
   worker_options.requeue_fd = pool.dispatch_master.get();
+  if (master_queues) {
+    // Every connection goes through the master's queue, in arrival order: a kept one is
+    // given back to it rather than queued here, and only the queue's signal matters.
+    worker_options.master_queues = true;
+    worker_options.listen_fd = pool.queue_waiting.get();
+    worker_options.dispatch_fd = -1;
+    worker_options.requeue_fd = -1;
+  }
   if (pool.access_log && pool.access_format) {
     worker_options.access_log_fd = pool.access_log.get();
     worker_options.access_format = &*pool.access_format;

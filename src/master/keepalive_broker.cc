@@ -54,6 +54,7 @@ void KeepAliveBroker::hold(Pool& pool, UniqueFd fd) {
     pending_dispatch_.push_back(std::move(held));
     return;
   }
+  if (hooks_.take_over && hooks_.take_over(pool, held.fd)) return;
   if (!worker::queueDispatched(pool.scoreboard.get(), pool.dispatch_master.get(), raw)) {
     log::sysError(log::Level::Warning,
                   "[pool {}] cannot hand a kept-alive connection to a worker yet", pool.name());

@@ -23,6 +23,9 @@ class KeepAliveBroker {
     std::function<bool()> serving;
     /// A connection was queued for the pool's workers.
     std::function<void(Pool&)> queued;
+    /// request_queue_timeout: a connection whose request has come goes to the master's
+    /// queue instead (true: taken, `fd` moved from).
+    std::function<bool(Pool&, UniqueFd&)> take_over;
   };
 
   KeepAliveBroker(os::EventLoop& loop, Hooks hooks) : loop_(loop), hooks_(std::move(hooks)) {}
@@ -36,6 +39,11 @@ class KeepAliveBroker {
   /// Reload: the held and undelivered connections of `pools`, made to survive execv, as
   /// the FPMD_KEPT_CONNECTIONS value; the next master adopts them.
   std::string carry(const std::vector<std::unique_ptr<Pool>>& pools);
+  /// A reload: a connection with a request waiting (from the master's queue), carried
+  /// with the others.
+  void keepForCarry(Pool& pool, UniqueFd fd) {
+    pending_dispatch_.push_back(HeldConnection{std::move(fd), &pool});
+  }
   /// After a reload's execv: holds the connections the previous master carried.
   void adopt(const std::vector<std::unique_ptr<Pool>>& pools);
   /// In a forked worker: the held connections closed (the loop is already gone).

@@ -2,6 +2,7 @@
 #include "os/process_state.h"
 
 #include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -85,7 +86,12 @@ Master::Master(config::Config config, MasterOptions options, const os::Clock& cl
                               governor_.onChildExit(pool, child, slot);
                             }}),
       broker_(loop_,
-              KeepAliveBroker::Hooks{[this] { return ladder_.serving(); },
+              KeepAliveBroker::Hooks{
+                  [this] { return ladder_.serving(); },
+                  [this](Pool& pool) { supervisor_.onConnectionQueued(pool); },
+                  [this](Pool& pool, UniqueFd& fd) { return request_queue_.enqueue(pool, fd); }}),
+      request_queue_(
+          loop_, RequestQueue::Hooks{[this] { return ladder_.serving(); },
                                      [this](Pool& pool) { supervisor_.onConnectionQueued(pool); }}),
       ladder_(loop_, config_.global.process_control_timeout,
               [this](int signal) { signalChildren(signal); }),
@@ -141,6 +147,14 @@ Status Master::openListeners(net::InheritedSockets& inherited) {
         !net::makeFdChannel(pool->dispatch_master, pool->dispatch_worker)) {
       return makeError(
           fmt::format("[pool {}] socketpair() failed: {}", pool_config.name, std::strerror(errno)));
+    }
+    if (pool_config.request_queue_timeout > 0) {
+      pool->queue_credits.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+      pool->queue_waiting.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+      if (!pool->queue_credits || !pool->queue_waiting) {
+        return makeError(
+            fmt::format("[pool {}] eventfd() failed: {}", pool_config.name, std::strerror(errno)));
+      }
     }
     // Workers wait on the listening socket and the dispatch channel together (epoll), so
     // their accept() must not block.
@@ -236,6 +250,7 @@ void Master::onTick() {
   sampleWorkerMemory();
   for (auto& endpoint : status_endpoints_) endpoint.server->sweep(clock_.nowMicros());
   broker_.retryPending();
+  request_queue_.tick();
   supervisor_.tick();
 }
 
@@ -246,6 +261,7 @@ void Master::closeMasterFdsInChild(const Pool& own_pool) {
   host_probe_.closeInChild();
   for (const auto& endpoint : status_endpoints_) endpoint.server->closeFdsInChild();
   broker_.forgetInChild();
+  request_queue_.forgetInChild();
   for (const auto& pool : pools_) {
     pool->handback_master.reset();
     if (pool.get() != &own_pool) {
@@ -337,6 +353,7 @@ void Master::execForReload() {
     sockets[endpoint.key] = fd;
   }
   ::setenv(net::kInheritedSocketsEnv, net::formatInheritedSockets(sockets).c_str(), 1);
+  for (auto& [pool, fd] : request_queue_.takeAll()) broker_.keepForCarry(*pool, std::move(fd));
   std::string kept = broker_.carry(pools_);
   if (!kept.empty()) ::setenv(net::kKeptConnectionsEnv, kept.c_str(), 1);
   std::string shown;
@@ -396,7 +413,8 @@ int Master::run() {
   log::notice("fpm is running, pid {}", ::getpid());
   os::setProcessTitle(fmt::format("fpmd: master process ({})", options_.load.path));
   loop_.add(signals_.fd(), EPOLLIN, [this](uint32_t) { onSignals(); });
-  broker_.adopt(pools_);  // owned before any fork, so no worker inherits one
+  request_queue_.start(pools_);  // before adopt(): carried connections may join it
+  broker_.adopt(pools_);         // owned before any fork, so no worker inherits one
   for (auto& pool : pools_) broker_.watchHandbacks(*pool);
   governor_.start();
   supervisor_.startPools();

@@ -15,6 +15,7 @@
 #include "master/keepalive_broker.h"
 #include "master/memory_governor.h"
 #include "master/pool.h"
+#include "master/request_queue.h"
 #include "master/shutdown_ladder.h"
 #include "master/supervisor.h"
 #include "net/inherited_sockets.h"
@@ -90,6 +91,7 @@ class Master {
   MemoryGovernor governor_;
   Supervisor supervisor_;
   KeepAliveBroker broker_;
+  RequestQueue request_queue_;
   ShutdownLadder ladder_;
   struct StatusEndpoint {
     std::string key;  // the address as FPM_SOCKETS names it, so a reload keeps the socket

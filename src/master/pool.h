@@ -61,6 +61,11 @@ struct Pool {
   /// handback_*, the master passes them on through dispatch_* when they become readable.
   UniqueFd handback_master, handback_worker;
   UniqueFd dispatch_master, dispatch_worker;
+  /// request_queue_timeout (else invalid): the master accepts and queues the pool's
+  /// connections. A free worker adds one to queue_credits (an eventfd) for each
+  /// connection it wants; queue_waiting (an eventfd) is readable while some wait, so a
+  /// worker holding an idle kept connection gives it up for them.
+  UniqueFd queue_credits, queue_waiting;
   /// access.log, opened by the master (workers inherit the fd), and its parsed format.
   UniqueFd access_log;
   /// The slowlog refused an entry (a full disk): said once, until one is written again.

@@ -71,7 +71,9 @@ void Supervisor::startPools() {
     for (int i = 0; i < initial; ++i) {
       if (!spawn(*pool, true)) break;
     }
-    if (pool->config.pm == config::PoolConfig::Pm::Ondemand) {
+    // With request_queue_timeout the master accepts (master/request_queue.h), and each
+    // connection it queues counts as one waiting.
+    if (pool->config.pm == config::PoolConfig::Pm::Ondemand && !pool->queue_credits) {
       // Edge-triggered: one wake-up per arrival, and the master never accepts: the
       // connection stays queued for the worker it forks (or an idle one).
       Pool* pool_ptr = pool.get();

@@ -57,6 +57,14 @@ void Scoreboard::addDispatchQueued(int64_t delta) {
   atomic(header_->dispatch_queued).fetch_add(delta);
 }
 
+void Scoreboard::setQueuedInMaster(int64_t count) {
+  atomic(header_->queued_in_master).store(count);
+}
+
+void Scoreboard::countQueueTimeout() {
+  atomic(header_->queue_timeouts).fetch_add(1);
+}
+
 bool Scoreboard::dispatchMayHold() const {
   return atomic(header_->dispatch_queued).load() > 0;
 }

@@ -79,6 +79,10 @@ struct Header {
   // Connections queued on the pool's dispatch channel, or more for a moment: raised before
   // each send and lowered after each take (worker/connection_source.h).
   int64_t dispatch_queued;
+  // request_queue_timeout: requests waiting in the master's queue for a worker, and those
+  // answered 503 for having waited too long (master-written).
+  int64_t queued_in_master;
+  uint64_t queue_timeouts;
   // The memory governor's limits and readings (master-written; 0: none or not known yet).
   uint64_t max_children;         // in effect now: the configured or the computed number
   uint64_t memory_budget;        // pm.max_pool_memory
@@ -133,6 +137,9 @@ class Scoreboard {
   void addDispatchQueued(int64_t delta);
   /// Whether the dispatch channel may hold a connection (false: it surely holds none).
   bool dispatchMayHold() const;
+  /// request_queue_timeout: how many requests wait in the master's queue; one more 503.
+  void setQueuedInMaster(int64_t count);
+  void countQueueTimeout();
   void noteActive(uint64_t active);
   /// Master: what /proc says a worker's memory is (bytes).
   void setMemory(int index, uint64_t rss, uint64_t pss);

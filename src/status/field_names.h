@@ -35,6 +35,8 @@ inline constexpr const char kMemoryAvailable[] = "memory available";
 inline constexpr const char kWorkerFootprint[] = "worker footprint";
 inline constexpr const char kMemoryGuard[] = "memory guard";
 inline constexpr const char kRecycledForMemory[] = "recycled for memory";
+// request_queue_timeout's 503s.
+inline constexpr const char kQueueTimeouts[] = "queue timeouts";
 inline constexpr const char kProcesses[] = "processes";
 /// fpmd's `?all` document: every pool of the master.
 inline constexpr const char kPools[] = "pools";

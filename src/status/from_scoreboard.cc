@@ -46,7 +46,10 @@ PoolStatus makePoolStatus(const scoreboard::Snapshot& snapshot, int64_t now_us,
   status.start_time = os::wallTimeOf(header.started_us, now_us, wall_now_us) / 1000000;
   status.start_since = (now_us - header.started_us) / 1000000;
   status.accepted_conn = header.accepted_conn;
-  status.listen_queue = header.listen_queue;
+  // With request_queue_timeout the master holds the waiting connections: they count as
+  // the listen queue they would otherwise be in.
+  status.listen_queue =
+      header.listen_queue + static_cast<uint64_t>(std::max<int64_t>(0, header.queued_in_master));
   status.max_listen_queue = header.max_listen_queue;
   status.listen_queue_len = header.listen_queue_len;
   status.max_children_reached = header.max_children_reached;
@@ -61,6 +64,7 @@ PoolStatus makePoolStatus(const scoreboard::Snapshot& snapshot, int64_t now_us,
   status.memory_guard =
       memoryGuardName(static_cast<scoreboard::MemoryGuardState>(header.memory_guard));
   status.recycled_for_memory = header.recycled_for_memory;
+  status.queue_timeouts = header.queue_timeouts;
 
   for (const scoreboard::Slot& slot : snapshot.slots) {
     if (slot.pid <= 0) continue;  // claimed, not yet forked

@@ -65,6 +65,7 @@ struct PoolStatus {
   uint64_t worker_footprint = 0;  // the busy-worker size the governor plans with
   std::string memory_guard;       // "off", "ok", "low" (under the reserve), "pressure" (PSI)
   uint64_t recycled_for_memory = 0;
+  uint64_t queue_timeouts = 0;  // requests answered 503 after request_queue_timeout
   std::vector<ProcessStatus> procs;
 };
 

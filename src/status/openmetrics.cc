@@ -98,6 +98,9 @@ const PoolMetric kMemoryGovernorMetrics[] = {
     {"fpmd_pool_recycled_for_memory", "counter",
      "Workers replaced for pm.max_memory, the pool's budget or the host guard.",
      [](const PoolStatus& s) { return s.recycled_for_memory; }},
+    {"fpmd_pool_queue_timeouts", "counter",
+     "Requests answered 503 after waiting request_queue_timeout for a worker.",
+     [](const PoolStatus& s) { return s.queue_timeouts; }},
 };
 
 // Every state gets a sample (1 for the current one, 0 for the others), so that a query for

@@ -77,6 +77,7 @@ std::vector<Row> poolRows(const PoolStatus& s, Fields fields) {
                   {field::kWorkerFootprint, field::kWorkerFootprint, s.worker_footprint},
                   {field::kMemoryGuard, field::kMemoryGuard, Word{memoryGuard(s)}},
                   {field::kRecycledForMemory, field::kRecycledForMemory, s.recycled_for_memory},
+                  {field::kQueueTimeouts, field::kQueueTimeouts, s.queue_timeouts},
               });
   return rows;
 }

@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -70,6 +71,7 @@ bool PoolSource::takeDispatched(IncomingConnection& incoming) {
   });
   if (incoming.fd) {
     if (board_ != nullptr) board_->addDispatchQueued(-1);
+    asked_ = false;
     incoming.request_waiting = true;
     return true;
   }
@@ -109,7 +111,7 @@ PoolSource::Take PoolSource::takeWaiting(IncomingConnection& incoming) {
 
 bool PoolSource::tryNext(bool listen_ready, bool dispatch_ready, IncomingConnection& incoming) {
   try_dispatch_ = dispatch_ready && dispatch_fd_ >= 0;
-  try_accept_ = listen_ready;
+  try_accept_ = listen_ready && listen_fd_ >= 0;
   incoming = {};
   return takeWaiting(incoming) != Take::Stop;
 }
@@ -117,13 +119,17 @@ bool PoolSource::tryNext(bool listen_ready, bool dispatch_ready, IncomingConnect
 IncomingConnection PoolSource::next() {
   // Without keep-alive the channel is always empty: no recvmsg() per connection for it.
   try_dispatch_ = dispatch_fd_ >= 0 && (board_ == nullptr || board_->dispatchMayHold());
-  try_accept_ = true;
+  try_accept_ = listen_fd_ >= 0;
   bool idle_work_due = static_cast<bool>(idle_work_);
   for (;;) {
     IncomingConnection incoming;
     Take taken = takeWaiting(incoming);
     if (taken == Take::Got) return incoming;
     if (taken == Take::Stop) return {};
+    if (credits_fd_ >= 0 && !asked_) {
+      uint64_t one = 1;
+      if (::write(credits_fd_, &one, sizeof(one)) == sizeof(one)) asked_ = true;
+    }
     epoll_event events[3];
     int ready = ::epoll_wait(epoll_.get(), events, 3, idle_work_due ? idle_after_ms_ : -1);
     if (ready == 0) {

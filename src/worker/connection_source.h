@@ -55,6 +55,10 @@ class PoolSource : public ConnectionSource {
 
   /// `work` runs once a wait for the next connection has lasted `after_ms`, once per wait
   /// (an idle worker giving memory back after a peak).
+  /// request_queue_timeout: the master hands out connections one per request: before
+  /// each wait for one, this worker adds 1 to `credits_fd` (an eventfd).
+  void askForEachConnection(int credits_fd) { credits_fd_ = credits_fd; }
+
   void setIdleWork(int after_ms, std::function<void()> work) {
     idle_after_ms_ = after_ms;
     idle_work_ = std::move(work);
@@ -75,6 +79,8 @@ class PoolSource : public ConnectionSource {
   bool try_dispatch_ = true;
   bool try_accept_ = true;
   bool dispatch_first_ = true;  // whose turn it is when both queues hold connections
+  int credits_fd_ = -1;
+  bool asked_ = false;  // a credit is out, not yet answered by a connection
   int idle_after_ms_ = -1;
   std::function<void()> idle_work_;
 };

@@ -324,9 +324,7 @@ class RequestWait : public fastcgi::Connection::IdleWait {
     if (board_ != nullptr) board_->setStage(options_.slot, stage);
   }
 
-  bool withinSlice() const {
-    return std::chrono::steady_clock::now() - taken_ < kKeepAliveSlice;
-  }
+  bool withinSlice() const { return std::chrono::steady_clock::now() - taken_ < kKeepAliveSlice; }
 
   static int millisLeft(std::chrono::steady_clock::time_point deadline) {
     auto left =
@@ -411,7 +409,7 @@ int serve(ConnectionSource& source, const WorkerOptions& options) {
         break;
       }
       if (read == fastcgi::Connection::ReadResult::Idle) {
-        if (wait.othersWaiting() && !stopRequested()) {
+        if (wait.othersWaiting() && !stopRequested() && !options.master_queues) {
           // Take the waiting connection before giving this one away: its own next
           // request gets a moment more to come, and then it skips the master.
           if (source.tryNext(wait.listenReady(), wait.dispatchReady(), incoming) && !incoming.fd) {

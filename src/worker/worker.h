@@ -40,6 +40,11 @@ struct WorkerOptions {
   /// connection whose next request has already come joins the queue the pool's workers
   /// read straight from here, without a round trip through the master.
   int requeue_fd = -1;
+  /// request_queue_timeout: the master takes every connection and queues them; this
+  /// worker takes them only from the dispatch channel, and one that holds an idle kept
+  /// connection gives it up while requests wait (listen_fd is then the master's
+  /// queue_waiting eventfd, dispatch_fd and requeue_fd are -1).
+  bool master_queues = false;
   /// access.log (opened by the master, O_APPEND: one write() per line), or -1.
   int access_log_fd = -1;
   const log::AccessFormat* access_format = nullptr;

@@ -47,7 +47,7 @@ def fetch(server, docroot, path, query="", method="GET"):
 # always followed by ':', '"', '<' or '>', so PHP-FPM's "max children reached" stays.
 # tests/unit/status/php_fpm_part.h strips them the same way.
 KEYS = (rb"request duration p(50|95|99)|memory (rss|pss|budget|reserve|limit|available|guard)|"
-        rb"max children( auto)?|worker footprint|recycled for memory|rss after request")
+        rb"max children( auto)?|worker footprint|recycled for memory|queue timeouts|rss after request")
 VALUE = rb"[a-z0-9]+"  # numbers, or a word (memory guard)
 EXTENSIONS = [
     (re.compile(rb"(" + KEYS + rb"):\s+" + VALUE + rb"\n"), b""),

@@ -234,24 +234,26 @@ TEST_F(ConfigChecksTest, EmptySectionNameNamesFileAndLine) {
             }));
 }
 
-TEST_F(ConfigChecksTest, RequestReadTimeoutOutOfRangeIsRefused) {
-  for (const char* value : {"-1", "25d", "3000000"}) {
-    SCOPED_TRACE(value);
-    log_.clear();
+TEST_F(ConfigChecksTest, RequestReadAndQueueTimeoutsOutOfRangeAreRefused) {
+  for (std::string name : {"request_read_timeout", "request_queue_timeout"}) {
+    for (const char* value : {"-1", "25d", "3000000"}) {
+      SCOPED_TRACE(name + " = " + value);
+      log_.clear();
+      std::string path =
+          write("r.conf", "[global]\nerror_log = " + dir_ + "/e.log\n[www]\nlisten = " + dir_ +
+                              "/a.sock\npm = static\npm.max_children = 1\n" + name + " = " + value +
+                              "\n");
+      EXPECT_FALSE(load(path).ok());
+      ASSERT_FALSE(logged().empty());
+      EXPECT_NE(logged()[0].find(fmt::format("[{}:7] [pool www] '{}'", path, name)),
+                std::string::npos)
+          << logged()[0];
+    }
     std::string path =
         write("r.conf", "[global]\nerror_log = " + dir_ + "/e.log\n[www]\nlisten = " + dir_ +
-                            "/a.sock\npm = static\npm.max_children = 1\n" +
-                            "request_read_timeout = " + value + "\n");
-    EXPECT_FALSE(load(path).ok());
-    ASSERT_FALSE(logged().empty());
-    EXPECT_NE(logged()[0].find(fmt::format("[{}:7] [pool www] 'request_read_timeout'", path)),
-              std::string::npos)
-        << logged()[0];
+                            "/a.sock\npm = static\npm.max_children = 1\n" + name + " = 1d\n");
+    EXPECT_TRUE(load(path).ok());
   }
-  std::string path = write(
-      "r.conf", "[global]\nerror_log = " + dir_ + "/e.log\n[www]\nlisten = " + dir_ +
-                    "/a.sock\npm = static\npm.max_children = 1\n" + "request_read_timeout = 1d\n");
-  EXPECT_TRUE(load(path).ok());
 }
 
 TEST_F(ConfigChecksTest, MaxChildrenOutOfRangeNamesFileAndLine) {

@@ -125,6 +125,7 @@ status::PoolStatus governedPool() {
   s.worker_footprint = 41943040;
   s.memory_guard = "low";
   s.recycled_for_memory = 3;
+  s.queue_timeouts = 2;
   s.procs[0].rss_after_request = 31'000'000;
   s.procs[1].rss_after_request = 32'000'000;
   return s;
@@ -142,7 +143,8 @@ TEST_F(StatusExtensionsTest, EveryFormatShowsTheMemoryGovernorAfterTheMemoryFiel
                       "memory available:     746586112\n"
                       "worker footprint:     41943040\n"
                       "memory guard:         low\n"
-                      "recycled for memory:  3\n"),
+                      "recycled for memory:  3\n"
+                      "queue timeouts:       2\n"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("memory pss:           9000100\nrss after request:    31000000\n"),
@@ -154,7 +156,7 @@ TEST_F(StatusExtensionsTest, EveryFormatShowsTheMemoryGovernorAfterTheMemoryFiel
                       R"("memory budget":629145600,"memory reserve":314572800,)"
                       R"("memory limit":2147483648,"memory available":746586112,)"
                       R"("worker footprint":41943040,"memory guard":"low",)"
-                      R"("recycled for memory":3, "processes":[)"),
+                      R"("recycled for memory":3,"queue timeouts":2, "processes":[)"),
             std::string::npos)
       << json;
   EXPECT_NE(json.find(R"("memory pss":9000101,"rss after request":32000000})"), std::string::npos)
@@ -170,7 +172,8 @@ TEST_F(StatusExtensionsTest, EveryFormatShowsTheMemoryGovernorAfterTheMemoryFiel
                      "<memory-available>746586112</memory-available>\n"
                      "<worker-footprint>41943040</worker-footprint>\n"
                      "<memory-guard>low</memory-guard>\n"
-                     "<recycled-for-memory>3</recycled-for-memory>\n"),
+                     "<recycled-for-memory>3</recycled-for-memory>\n"
+                     "<queue-timeouts>2</queue-timeouts>\n"),
             std::string::npos)
       << xml;
   EXPECT_NE(xml.find("<memory-pss>9000100</memory-pss><rss-after-request>31000000</"
@@ -189,6 +192,7 @@ TEST_F(StatusExtensionsTest, EveryFormatShowsTheMemoryGovernorAfterTheMemoryFiel
                       "<tr><th>worker footprint</th><td>41943040</td></tr>\n"
                       "<tr><th>memory guard</th><td>low</td></tr>\n"
                       "<tr><th>recycled for memory</th><td>3</td></tr>\n"
+                      "<tr><th>queue timeouts</th><td>2</td></tr>\n"
                       "</table>\n"),
             std::string::npos)
       << html;

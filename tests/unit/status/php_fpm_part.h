@@ -16,7 +16,7 @@ namespace fpmd::test_support {
 // '<' or '>' in a page, so PHP-FPM's "max children reached" is not taken for it.
 inline const std::string kFpmdKeys =
     "request duration p(50|95|99)|memory (rss|pss|budget|reserve|limit|available|guard)|"
-    "max children( auto)?|worker footprint|recycled for memory|rss after request";
+    "max children( auto)?|worker footprint|recycled for memory|queue timeouts|rss after request";
 // Values are numbers, or a word (memory guard).
 inline const std::string kFpmdValue = "[a-z0-9]+";
 
