@@ -164,6 +164,44 @@ def cpu_seconds(pid):
     return (utime + stime) / _CLOCK_TICKS, (cutime + cstime) / _CLOCK_TICKS
 
 
+def server_cpu_seconds(pid):
+    """CPU time (user + system, seconds) of a server: its master, the workers it has reaped
+    and the ones alive now, from /proc. The client's share of the cores is not in it."""
+    own = cpu_seconds(pid)
+    if own is None:
+        return 0.0
+    total = own[0] + own[1]
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return total
+    for task in tasks:
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            total += server_cpu_seconds(int(child))
+    return total
+
+
+class ServerCpu:
+    """with ServerCpu(server) as cpu: ...; cpu.per_request(n) -> µs of server CPU each."""
+
+    def __init__(self, server):
+        self.pid = server.pid
+
+    def __enter__(self):
+        self.start = server_cpu_seconds(self.pid)
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = server_cpu_seconds(self.pid) - self.start
+
+    def per_request(self, requests):
+        return self.seconds * 1e6 / requests if requests else None
+
+
 SPAWN_RE = r"child (\d+) started"
 
 

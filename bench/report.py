@@ -67,6 +67,8 @@ def throughput_rows(entries, describe, starvation=False):
         row = [*describe(e["key"]), fmt(a.get("rps")), fmt(b.get("rps")),
                ratio(a.get("rps"), b.get("rps")), fmt(a.get("p99_ms"), 2),
                fmt(b.get("p99_ms"), 2), ratio(a.get("p99_ms"), b.get("p99_ms")),
+               fmt(a.get("cpu_us")), fmt(b.get("cpu_us")),
+               ratio(a.get("cpu_us"), b.get("cpu_us")),
                f"{a.get('errors', 0)} / {b.get('errors', 0)}"]
         if starvation:
             row += [f"{a.get('starved', 0)} / {b.get('starved', 0)}",
@@ -76,7 +78,8 @@ def throughput_rows(entries, describe, starvation=False):
 
 
 THROUGHPUT_HEADER = ["php-fpm req/s", "fpmd req/s", "fpmd/php-fpm", "php-fpm p99 ms",
-                     "fpmd p99 ms", "p99 fpmd/php-fpm", "errors (php-fpm / fpmd)"]
+                     "fpmd p99 ms", "p99 fpmd/php-fpm", "php-fpm CPU µs/req",
+                     "fpmd CPU µs/req", "CPU fpmd/php-fpm", "errors (php-fpm / fpmd)"]
 # fcgi-bench's own counts of what got no answer (not available from wrk).
 STARVATION_HEADER = ["starved conns (php-fpm / fpmd)", "unanswered (php-fpm / fpmd)"]
 STARVATION_NOTE = (
@@ -177,7 +180,11 @@ def write(results, doc_path, plot_dir):
         f"{mach['cores']} cores with the server, as it would on one host.")
     add("- Pages (bench/www/): `hello.php` (echo), `work.php` (~1 ms: arrays, usort, md5, "
         "json_encode, ~9 KB out), `sleep.php` (usleep 50 ms), `big.php` (1 MiB out), "
-        "`upload.php` (10 MiB raw POST body read from php://input).\n")
+        "`upload.php` (10 MiB raw POST body read from php://input).")
+    add("- CPU µs/req: utime + stime of the server's master and all its workers (alive or "
+        "reaped) from /proc over the run, divided by the requests it answered (fcgi-bench's "
+        "warm-up requests counted on both sides), so the client's, nginx's and the other "
+        "server's share of the cores does not blur it.\n")
     best = results.get("best_pools")
     if best:
         add("## Pool size sweep (direct FastCGI, c=64, keep-alive)\n")
@@ -271,6 +278,24 @@ def write(results, doc_path, plot_dir):
             add(f"fpmd keep-alive at c={kept[-1]} against c={kept[0]}: "
                 f"{high.get('rps', 0) / low['rps']:.2f}× the throughput, p99 "
                 f"{fmt(low.get('p99_ms'), 2)} → {fmt(high.get('p99_ms'), 2)} ms.\n")
+    many = sc.get("many_clients")
+    if many:
+        add("## Many clients: 2,000 connections through nginx to a pool of 8\n")
+        add("wrk (2 threads, 2,000 connections, 30 s timeout) through one nginx whose upstream "
+            "keeps 1,024 connections alive (`fastcgi_keep_conn on`) to a static pool of 8 "
+            "(`listen.backlog = 4096`), one run each. `sleep20.php` sleeps 20 ms: 8 workers "
+            "serve at most 400 req/s, so most clients wait; wrk's latencies are those of the "
+            "requests that were answered within the run, so a server that leaves most clients "
+            "waiting shows the short latencies of the few it serves. With "
+            "`request_queue_timeout` the master keeps one queue in arrival order "
+            "(docs/process-managers.md); everyone then waits about as long (p99 close to p50). "
+            "CPU: the server's (master and workers), per answered request.\n")
+        add(table([[e["page"], e["server"], fmt(e.get("rps")), fmt(e.get("p50_ms")),
+                    fmt(e.get("p99_ms")), fmt(e.get("max_ms")),
+                    fmt(e["p99_ms"] / e["p50_ms"], 2) if e.get("p50_ms") and e.get("p99_ms")
+                    else "–", fmt(e.get("cpu_us")), e.get("errors", 0)] for e in many],
+                  ["page", "server", "req/s", "p50 ms", "p99 ms", "max ms", "p99/p50",
+                   "CPU µs/req", "errors"]))
     rec = sc.get("recycling")
     if rec:
         add("## pm.max_requests recycling\n")

@@ -10,6 +10,7 @@ docs/plots/ (full) or BUILD_DIR/bench/plots/ (quick).
 
 import argparse
 import json
+import resource
 import signal
 import statistics
 import subprocess
@@ -34,12 +35,17 @@ MODES = {
                  sweep_pages=["hello.php", "work.php"], nginx_conc=[8, 64, 256],
                  reload_gap=1.0, floor_s=3.0, big_conc=[8, 64], nginx_big=True, crash_s=5.0,
                  crash_rounds=3, handover_conc=[8, 32], recycle_rounds=3, spread_rounds=3,
+                 many_clients=True,
                  seed_rounds=2, guard_rounds=5),
 }
 SERVERS = ("php-fpm", "fpmd")
 SLEEP_POOL = 16
 RECYCLE_POOL, RECYCLE_LIMIT, RECYCLE_CONC = 8, 200, 8
 HANDOVER_POOL = 8
+# Many clients: as the issue's nginx in front of a pool of 8 with 2,000 connections; the
+# queue's timeout is long enough never to answer 503 here (the wait is what is measured).
+MANY_CLIENTS, MANY_POOL, MANY_KEEPALIVE, MANY_QUEUE_TIMEOUT = 2000, 8, 1024, "60"
+MANY_PAGES = (("hello.php", 10), ("sleep20.php", 15))
 # Restart spread: workers that live ~2 s (40 requests of sleep.php's 50 ms), long enough
 # for a tenth of a lifetime to be measured with /proc's 10-ms fork times.
 SPREAD_POOL, SPREAD_LIMIT, SPREAD_S = 8, 40, 4.5
@@ -97,8 +103,12 @@ class Bench:
         cfg = self.cfg
 
         def one(name, _):
-            return m.fcgi_bench(self.tool, servers[name].address, page, conc, cfg["duration"],
-                                cfg["warmup"], keep_alive, body)
+            with m.ServerCpu(servers[name]) as cpu:
+                res = m.fcgi_bench(self.tool, servers[name].address, page, conc,
+                                   cfg["duration"], cfg["warmup"], keep_alive, body)
+            # The warm-up's requests are in the CPU reading too.
+            res["cpu_us"] = cpu.per_request(res.get("requests", 0) + res.get("warmup_requests", 0))
+            return res
         key = {"page": page, "conc": conc, "keep_alive": keep_alive,
                "pool": {n: servers[n].pool_size for n in SERVERS}}
         return self.record(scenario, key, self.alternate(cfg["rounds"], one))
@@ -160,8 +170,11 @@ class Bench:
                             seconds = max(1, round(cfg["duration"]))
                             if script:  # 10 MiB uploads: enough time for a few
                                 seconds = max(seconds, 3)
-                            return m.wrk(f"{nginxes[name].base_url}/{page}", conc, seconds,
-                                         script)
+                            with m.ServerCpu(servers[name]) as cpu:
+                                res = m.wrk(f"{nginxes[name].base_url}/{page}", conc, seconds,
+                                            script)
+                            res["cpu_us"] = cpu.per_request(res.get("requests", 0))
+                            return res
                         key = {"page": page, "conc": conc, "upstream_keepalive": keep,
                                "pool": {n: sizes[n] for n in SERVERS}}
                         self.record("nginx", key, self.alternate(cfg["rounds"], one))
@@ -378,6 +391,38 @@ class Bench:
         finally:
             self.stop(servers)
 
+    def many_clients(self):
+        """2,000 wrk connections through one nginx whose upstream keeps 1,024 connections
+        alive (fastcgi_keep_conn) to a static pool of 8: php-fpm, fpmd, and fpmd with
+        request_queue_timeout (one FIFO in the master). hello.php shows the cost of the
+        path; sleep20.php (8 workers serve at most 400 req/s) how the waiting is shared."""
+        variants = [("php-fpm", {}), ("fpmd", {}),
+                    ("fpmd", {"request_queue_timeout": MANY_QUEUE_TIMEOUT})]
+        out = []
+        for page, seconds in MANY_PAGES:
+            for name, extra in variants:
+                p = pool(MANY_POOL)
+                # nginx opens an upstream connection per waiting request: the backlog must
+                # hold them, or connect() fails and nginx answers 502.
+                p.update({"listen.backlog": "4096", **extra})
+                server = m.start_server(self.binaries[name], p)
+                ngx = m.NginxProcess(server.address, m.WWW, keep_conn=True,
+                                     keepalive=MANY_KEEPALIVE).start()
+                try:
+                    m.wrk(f"{ngx.base_url}/{page}", 200, 1)  # warm-up
+                    with m.ServerCpu(server) as cpu:
+                        res = m.wrk(f"{ngx.base_url}/{page}", MANY_CLIENTS, seconds, threads=2)
+                    res["cpu_us"] = cpu.per_request(res.get("requests", 0))
+                finally:
+                    ngx.stop(check=False)
+                    server.stop(check=False)
+                label = name + (" + request_queue_timeout" if extra else "")
+                out.append({"page": page, "server": label, "seconds": seconds, **res})
+                self.log(f"many clients {page} {label}: {res.get('rps', 0):.1f} rps p50 "
+                         f"{res.get('p50_ms', 0):.1f} p99 {res.get('p99_ms', 0):.1f} ms "
+                         f"errors {res['errors']} cpu {res['cpu_us'] or 0:.1f} us/req")
+        self.results["scenarios"]["many_clients"] = out
+
     def memory(self):
         servers = self.servers({n: pool(4) for n in SERVERS})
         out = {}
@@ -450,6 +495,8 @@ class Bench:
                 self.crash_loop()
             if self.wanted("handover") and self.cfg["handover_conc"]:
                 self.keepalive_handover()
+            if self.wanted("many_clients") and self.cfg.get("many_clients"):
+                self.many_clients()
             if self.wanted("memory"):
                 self.memory()
             if self.wanted("seed_story"):
@@ -476,7 +523,7 @@ def ondemand_pool():
 
 def summarize(runs):
     """Medians over rounds; errors summed; max of max."""
-    keys = ("rps", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "mean_ms")
+    keys = ("rps", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "mean_ms", "cpu_us")
     out = {}
     for key in keys:
         values = [r[key] for r in runs if r.get(key) is not None]
@@ -494,12 +541,15 @@ def summarize(runs):
 
 
 def main():
+    # wrk's 2,000 connections (many_clients) need the descriptors: take the hard limit.
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("mode", choices=sorted(MODES))
     parser.add_argument("build_dir")
     parser.add_argument("--only", nargs="*", help="scenarios: floor sweep direct nginx "
                         "ondemand reload max_requests restart_spread crash_loop handover "
-                        "memory seed_story guard_cost")
+                        "many_clients memory seed_story guard_cost")
     parser.add_argument("--doc", help="where to write the report (default by mode)")
     parser.add_argument("--merge", help="a results file whose scenarios fill the ones this "
                         "run lacks (the report says which)")

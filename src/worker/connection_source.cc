@@ -116,20 +116,28 @@ bool PoolSource::tryNext(bool listen_ready, bool dispatch_ready, IncomingConnect
   return takeWaiting(incoming) != Take::Stop;
 }
 
+void PoolSource::ask() {
+  if (asked_) return;
+  uint64_t one = 1;
+  if (::write(credits_fd_, &one, sizeof(one)) == sizeof(one)) asked_ = true;
+}
+
 IncomingConnection PoolSource::next() {
   // Without keep-alive the channel is always empty: no recvmsg() per connection for it.
   try_dispatch_ = dispatch_fd_ >= 0 && (board_ == nullptr || board_->dispatchMayHold());
   try_accept_ = listen_fd_ >= 0;
+  if (credits_fd_ >= 0) {
+    // The master sends one connection per ask: a worker that took one without asking
+    // would take another's, and that one would wait with its ask spent.
+    ask();
+    try_dispatch_ = true;
+  }
   bool idle_work_due = static_cast<bool>(idle_work_);
   for (;;) {
     IncomingConnection incoming;
     Take taken = takeWaiting(incoming);
     if (taken == Take::Got) return incoming;
     if (taken == Take::Stop) return {};
-    if (credits_fd_ >= 0 && !asked_) {
-      uint64_t one = 1;
-      if (::write(credits_fd_, &one, sizeof(one)) == sizeof(one)) asked_ = true;
-    }
     epoll_event events[3];
     int ready = ::epoll_wait(epoll_.get(), events, 3, idle_work_due ? idle_after_ms_ : -1);
     if (ready == 0) {

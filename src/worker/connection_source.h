@@ -70,6 +70,8 @@ class PoolSource : public ConnectionSource {
   Take takeWaiting(IncomingConnection& incoming);
   bool acceptOne(IncomingConnection& incoming);
   bool takeDispatched(IncomingConnection& incoming);
+  /// request_queue_timeout: one connection asked of the master, unless one is asked.
+  void ask();
 
   int listen_fd_;
   int dispatch_fd_;

@@ -115,9 +115,10 @@ class NginxProcess:
 worker_processes 1;
 worker_rlimit_nofile 10000;
 pid {d}/nginx.pid;
-# Benchmarks run 256 clients plus an upstream keep-alive pool: 256 connections were not
-# enough ("worker_connections are not enough, reusing connections").
-events {{ worker_connections 4096; }}
+# Benchmarks run up to 2,000 clients, each with an upstream connection of its own while its
+# request waits: 4096 connections were not enough ("worker_connections are not enough,
+# reusing connections").
+events {{ worker_connections 8192; }}
 http {{
     access_log {self.access_log};
     client_body_temp_path {d}/client_body;

@@ -3,9 +3,11 @@
 // does the same without blocking, in the queues the caller saw ready.
 
 #include <gtest/gtest.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -195,6 +197,39 @@ TEST_F(PoolSourceTest, AFailedQueueingIsNotCounted) {
   UniqueFd ours(pair[0]), theirs(pair[1]);
   EXPECT_FALSE(queueDispatched(&board, -1, ours.get()));
   EXPECT_FALSE(board.dispatchMayHold());
+}
+
+}  // namespace
+}  // namespace fpmd::worker
+
+namespace fpmd::worker {
+namespace {
+
+uint64_t readCounter(int eventfd) {
+  uint64_t value = 0;
+  return ::read(eventfd, &value, sizeof(value)) == sizeof(value) ? value : 0;
+}
+
+// request_queue_timeout: the master sends one connection per ask. A worker that took one
+// without asking would take another worker's, which would then wait with its ask spent
+// (the pool served 35 requests a second instead of 370).
+TEST_F(PoolSourceTest, WithTheMastersQueueEveryConnectionTakenWasAskedFor) {
+  scoreboard::Scoreboard board(1, "www", 0);
+  UniqueFd credits(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  ASSERT_TRUE(credits.valid());
+  PoolSource source(-1, dispatch_worker_.get(), net::AllowedClients{}, &board);
+  source.askForEachConnection(credits.get());
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    UniqueFd ours(pair[0]), theirs(pair[1]);
+    // Already in the channel (sent for someone's earlier ask) before this worker looks.
+    ASSERT_TRUE(queueDispatched(&board, dispatch_master_.get(), ours.get()));
+    IncomingConnection incoming = source.next();
+    EXPECT_EQ(inodeOf(incoming.fd.get()), inodeOf(ours.get()));
+    EXPECT_EQ(readCounter(credits.get()), 1u);
+  }
 }
 
 }  // namespace
