@@ -66,9 +66,18 @@ Connection::Next Connection::nextRecord(Record& record, IdleWait* idle_wait) {
     // The parser took every byte (partial records are kept inside it): the buffer is
     // free, and no view into it is still in use.
     in_pos_ = in_end_ = 0;
-    if (idle_wait != nullptr && !paramsDone() &&
-        !idle_wait->waitReadable(fd_.get(), core_.active() || !parser_.atBoundary())) {
-      return Next::GaveUp;
+    if (idle_wait != nullptr && !paramsDone()) {
+      if (idle_wait->readBeforeWaiting()) {
+        ssize_t ready = ::recv(fd_.get(), in_.get(), in_capacity_, MSG_DONTWAIT);
+        if (ready > 0) {
+          in_end_ = static_cast<size_t>(ready);
+          continue;
+        }
+        // Nothing yet (or the end, or an error): the wait and the read below say which.
+      }
+      if (!idle_wait->waitReadable(fd_.get(), core_.active() || !parser_.atBoundary())) {
+        return Next::GaveUp;
+      }
     }
     long n = readSome(fd_.get(), in_.get(), in_capacity_);
     if (n > 0) {

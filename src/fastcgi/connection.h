@@ -49,6 +49,10 @@ class Connection {
     /// Called before such a read. True once `fd` is readable; false to stop waiting.
     /// `partial`: part of a request has already arrived (a record, or BEGIN_REQUEST).
     virtual bool waitReadable(int fd, bool partial) = 0;
+    /// Whether to try a read that does not block before asking waitReadable(): on a new
+    /// connection the request has usually arrived with it, and the read then costs one
+    /// call instead of a poll() and a read().
+    virtual bool readBeforeWaiting() { return false; }
   };
 
   /// Reads until a BEGIN_REQUEST and its PARAMS stream (ended by the empty PARAMS record)

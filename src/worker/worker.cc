@@ -251,6 +251,14 @@ class RequestWait : public fastcgi::Connection::IdleWait {
   bool listenReady() const { return listen_ready_; }
   bool dispatchReady() const { return dispatch_ready_; }
 
+  /// Once, for a new connection's first read, unless stopping. Not for a dispatched one:
+  /// its request is known to be there, and waitReadable() says so without a poll().
+  bool readBeforeWaiting() override {
+    bool first = !kept_ && !tried_read_ && !request_waiting_ && !stopRequested();
+    tried_read_ = true;
+    return first;
+  }
+
   bool waitReadable(int fd, bool partial) override {
     listen_ready_ = dispatch_ready_ = false;
     if (request_waiting_) {
@@ -345,6 +353,7 @@ class RequestWait : public fastcgi::Connection::IdleWait {
   std::chrono::steady_clock::time_point taken_ = std::chrono::steady_clock::now();
   bool request_waiting_;
   bool kept_ = false;
+  bool tried_read_ = false;
   bool listen_ready_ = false;
   bool dispatch_ready_ = false;
   std::optional<std::chrono::steady_clock::time_point> stop_deadline_;

@@ -156,3 +156,37 @@ TEST_F(FastcgiIdleWaitTest, WithoutAWaitReadsBlockAsBefore) {
 
 }  // namespace
 }  // namespace fpmd::fastcgi
+
+namespace fpmd::fastcgi {
+namespace {
+
+/// A wait that asks for a read first, as a worker does on a new connection.
+class ReadFirstWait : public ScriptedWait {
+ public:
+  bool readBeforeWaiting() override {
+    ++read_first_asks;
+    return read_first_asks == 1;
+  }
+  int read_first_asks = 0;
+};
+
+TEST_F(FastcgiIdleWaitTest, ARequestAlreadyThereIsReadWithoutWaiting) {
+  send(beginRequest(1, false) + params(1) + stdinEnd(1));
+  ReadFirstWait wait;
+  ASSERT_EQ(conn().readRequest(params_, &wait), Connection::ReadResult::Request);
+  EXPECT_EQ(params_.get("SCRIPT_FILENAME"), "/srv/a.php");
+  EXPECT_TRUE(wait.asked.empty());  // no poll()
+}
+
+TEST_F(FastcgiIdleWaitTest, ARequestNotThereYetIsWaitedFor) {
+  ReadFirstWait wait;
+  wait.answer = [this](bool) {
+    send(beginRequest(1, false) + params(1) + stdinEnd(1));
+    return true;
+  };
+  ASSERT_EQ(conn().readRequest(params_, &wait), Connection::ReadResult::Request);
+  EXPECT_EQ(wait.asked, std::vector<bool>{false});
+}
+
+}  // namespace
+}  // namespace fpmd::fastcgi
