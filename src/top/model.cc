@@ -103,6 +103,7 @@ StatusPool readPool(const Json& object) {
   pool.worker_footprint = optionalInt(object, status::field::kWorkerFootprint);
   pool.memory_guard = stringOf(object, status::field::kMemoryGuard);
   pool.recycled_for_memory = optionalInt(object, status::field::kRecycledForMemory);
+  pool.queue_timeouts = optionalInt(object, status::field::kQueueTimeouts);
   if (auto it = object.find(status::field::kProcesses); it != object.end() && it->is_array()) {
     for (const Json& process : *it) {
       if (process.is_object()) pool.workers.push_back(readWorker(process));

@@ -68,6 +68,7 @@ struct StatusPool {
   std::optional<int64_t> worker_footprint;
   std::string memory_guard;  // "off", "ok", "low", "pressure"; empty when not sent
   std::optional<int64_t> recycled_for_memory;
+  std::optional<int64_t> queue_timeouts;  // request_queue_timeout's 503s
   std::vector<StatusWorker> workers;
 };
 

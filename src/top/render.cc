@@ -51,10 +51,14 @@ std::optional<std::string> memoryGovernorLine(const StatusPool& pool) {
 
 std::vector<std::string> poolHeader(const StatusPool& pool) {
   std::vector<std::string> lines;
-  lines.push_back(fmt::format(
+  std::string header = fmt::format(
       "pool {} ({})  up {}  accepted conn {}  slow requests {}  max children reached {}",
       printable(pool.name), printable(pool.process_manager), formatUptime(pool.start_since),
-      pool.accepted_conn, pool.slow_requests, pool.max_children_reached));
+      pool.accepted_conn, pool.slow_requests, pool.max_children_reached);
+  if (pool.queue_timeouts && *pool.queue_timeouts > 0) {
+    header += fmt::format("  queue timeouts (503) {}", *pool.queue_timeouts);
+  }
+  lines.push_back(std::move(header));
   lines.push_back(fmt::format(
       "  processes {} active, {} idle, {} total (max active {})  listen queue {}/{} (max {})",
       pool.active, pool.idle, pool.total, pool.max_active, pool.listen_queue, pool.listen_queue_len,

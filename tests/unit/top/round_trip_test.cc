@@ -38,6 +38,7 @@ TEST(StatusRoundTrip, TheClientReadsEveryFieldThePageWrites) {
   pool.worker_footprint = 40 << 20;
   pool.memory_guard = "pressure";
   pool.recycled_for_memory = 3;
+  pool.queue_timeouts = 4;
   status::ProcessStatus worker;
   worker.pid = 4242;
   worker.state = "Running";
@@ -91,6 +92,7 @@ TEST(StatusRoundTrip, TheClientReadsEveryFieldThePageWrites) {
   EXPECT_EQ(p.worker_footprint, 40 << 20);
   EXPECT_EQ(p.memory_guard, "pressure");
   EXPECT_EQ(p.recycled_for_memory, 3);
+  EXPECT_EQ(p.queue_timeouts, 4);
   ASSERT_EQ(p.workers.size(), 1U);
   const StatusWorker& w = p.workers[0];
   EXPECT_EQ(w.pid, 4242);

@@ -131,7 +131,12 @@ TEST(StatusCliRender, FrameShowsPoolChartAndExtensionsWhenPresent) {
   EXPECT_NE(frame.find("  active "), std::string::npos) << frame;
   EXPECT_EQ(frame.find("p50"), std::string::npos) << frame;
   EXPECT_EQ(frame.find("memory rss"), std::string::npos) << frame;
+  EXPECT_EQ(frame.find("queue timeouts"), std::string::npos) << frame;
 
+  snapshot.pools[0].queue_timeouts = 7;
+  frame = renderFrame(&snapshot, history, options);
+  EXPECT_NE(frame.find("max children reached 0  queue timeouts (503) 7\n"), std::string::npos)
+      << frame;
   snapshot.pools[0].p50_us = 1200;
   snapshot.pools[0].p99_us = 45000;
   snapshot.pools[0].pss = 20 << 20;
