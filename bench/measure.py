@@ -42,9 +42,11 @@ def start_server(binary, pool):
 
 
 def fcgi_bench(tool, address, script, connections, duration, warmup=0.5, keep_alive=True,
-               body_size=0, requests=0, timeout=30):
+               body_size=0, requests=0, timeout=30, params=()):
     argv = [tool, "--json", "-c", str(connections), "-w", str(warmup), "-s", page(script),
             "--timeout", str(timeout)]
+    for param in params:
+        argv += ["-p", param]
     argv += ["-n", str(requests)] if requests else ["-d", str(duration)]
     if not keep_alive:
         argv.append("-K")

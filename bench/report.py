@@ -133,6 +133,32 @@ unset multiplot
     return made
 
 
+def cost_plot(rows, dimension, out_dir):
+    """Server CPU per request against one dimension of work, both servers, log-log."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = "cost-" + dimension.replace(" ", "-")
+    data = out_dir / f"{stem}.dat"
+    # Log axes: a zero (no body) is drawn at 1.
+    data.write_text("".join(
+        f"{max(1, e['key']['value'])} {e['php-fpm'].get('cpu_us') or 0} "
+        f"{e['fpmd'].get('cpu_us') or 0}\n" for e in rows))
+    png = out_dir / f"{stem}.png"
+    script = f"""set terminal pngcairo size 640,400 font ",10"
+set output "{png}"
+set title "server CPU per request against {dimension}"
+set logscale xy
+set xlabel "{dimension}"
+set ylabel "CPU µs per request (master + workers)"
+set key top left
+set grid
+plot "{data}" using 1:2 with linespoints title "php-fpm 8.2", \\
+     "{data}" using 1:3 with linespoints title "fpmd"
+"""
+    run = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True, timeout=30)
+    data.unlink()
+    return png if run.returncode == 0 else None
+
+
 SEED_STORY_NOTE = (
     "## The seeds' 1 GB server: does the database survive?\n\n"
     "Seed 004's post-mortem, reproduced (`tests/lib/seed_story.py`, also the end-to-end "
@@ -296,6 +322,33 @@ def write(results, doc_path, plot_dir):
                     else "–", fmt(e.get("cpu_us")), e.get("errors", 0)] for e in many],
                   ["page", "server", "req/s", "p50 ms", "p99 ms", "max ms", "p99/p50",
                    "CPU µs/req", "errors"]))
+    cost = sc.get("cost")
+    if cost:
+        add("## Cost against work\n")
+        add("Server CPU (master and workers) per request as one thing grows and the rest stays "
+            "hello.php's: the response (`out.php`, c=4, keep-alive: a connection per worker, so no hand-over), the request body "
+            "(`upload.php` reads it, c=4), the number of FastCGI params (fcgi-bench "
+            "sends 17 of its own; the rest are `BENCH_PARAM_n`), each on a static pool of 4, "
+            "and the pool size (`hello.php`, c=64, no keep-alive). Alternating rounds, "
+            "medians.\n")
+        dimensions = []
+        for e in cost:
+            if e["key"]["dimension"] not in dimensions:
+                dimensions.append(e["key"]["dimension"])
+        for dimension in dimensions:
+            rows = [e for e in cost if e["key"]["dimension"] == dimension]
+            add(f"### {dimension}\n")
+            add(table([[e["key"]["value"], fmt(e["php-fpm"].get("rps")),
+                        fmt(e["fpmd"].get("rps")), fmt(e["php-fpm"].get("cpu_us")),
+                        fmt(e["fpmd"].get("cpu_us")),
+                        ratio(e["php-fpm"].get("cpu_us"), e["fpmd"].get("cpu_us")),
+                        f"{e['php-fpm'].get('errors', 0)} / {e['fpmd'].get('errors', 0)}"]
+                       for e in rows],
+                      [dimension, "php-fpm req/s", "fpmd req/s", "php-fpm CPU µs/req",
+                       "fpmd CPU µs/req", "CPU fpmd/php-fpm", "errors (php-fpm / fpmd)"]))
+            png = cost_plot(rows, dimension, plot_dir)
+            if png:
+                add(f"![{png.stem}]({os.path.relpath(png, doc_path.parent)})\n")
     rec = sc.get("recycling")
     if rec:
         add("## pm.max_requests recycling\n")

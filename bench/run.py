@@ -35,7 +35,7 @@ MODES = {
                  sweep_pages=["hello.php", "work.php"], nginx_conc=[8, 64, 256],
                  reload_gap=1.0, floor_s=3.0, big_conc=[8, 64], nginx_big=True, crash_s=5.0,
                  crash_rounds=3, handover_conc=[8, 32], recycle_rounds=3, spread_rounds=3,
-                 many_clients=True,
+                 many_clients=True, cost=True,
                  seed_rounds=2, guard_rounds=5),
 }
 SERVERS = ("php-fpm", "fpmd")
@@ -46,6 +46,15 @@ HANDOVER_POOL = 8
 # queue's timeout is long enough never to answer 503 here (the wait is what is measured).
 MANY_CLIENTS, MANY_POOL, MANY_KEEPALIVE, MANY_QUEUE_TIMEOUT = 2000, 8, 1024, "60"
 MANY_PAGES = (("hello.php", 10), ("sleep20.php", 15))
+# Cost against work: server CPU per request as one thing grows, the rest as hello.php.
+# fcgi-bench's -s sends 17 params of its own; the params dimension adds to them.
+COST_POOL, COST_CONC, COST_BASE_PARAMS = 4, 4, 17
+COST_DIMENSIONS = (
+    ("response bytes", "out.php", (1024, 65536, 1048576)),
+    ("request body bytes", "upload.php", (0, 65536, 10485760)),
+    ("params", "hello.php", (20, 200, 2000)),
+)
+COST_POOL_SIZES = (1, 4, 16, 64)
 # Restart spread: workers that live ~2 s (40 requests of sleep.php's 50 ms), long enough
 # for a tenth of a lifetime to be measured with /proc's 10-ms fork times.
 SPREAD_POOL, SPREAD_LIMIT, SPREAD_S = 8, 40, 4.5
@@ -423,6 +432,47 @@ class Bench:
                          f"errors {res['errors']} cpu {res['cpu_us'] or 0:.1f} us/req")
         self.results["scenarios"]["many_clients"] = out
 
+    def cost_vs_work(self):
+        """Server CPU per request against response size, request body size and number of
+        params (static pool of 4, c=4, keep-alive), and against pool size (hello.php, c=64,
+        no keep-alive): how each server's cost grows with the work."""
+        cfg = self.cfg
+
+        def cell(servers, dimension, value, page, conc, keep_alive, body=0, params=()):
+            def one(name, _):
+                with m.ServerCpu(servers[name]) as cpu:
+                    res = m.fcgi_bench(self.tool, servers[name].address, page, conc,
+                                       cfg["duration"], cfg["warmup"], keep_alive, body,
+                                       params=params)
+                res["cpu_us"] = cpu.per_request(res.get("requests", 0) +
+                                                res.get("warmup_requests", 0))
+                return res
+            key = {"dimension": dimension, "value": value, "page": page, "conc": conc,
+                   "keep_alive": keep_alive}
+            self.record("cost", key, self.alternate(cfg["rounds"], one))
+
+        servers = self.servers({n: pool(COST_POOL) for n in SERVERS})
+        try:
+            for dimension, page, values in COST_DIMENSIONS:
+                for value in values:
+                    if dimension == "response bytes":
+                        cell(servers, dimension, value, page, COST_CONC, True,
+                             params=[f"OUT_BYTES={value}"])
+                    elif dimension == "request body bytes":
+                        cell(servers, dimension, value, page, COST_CONC, True, body=value)
+                    else:
+                        extra = [f"BENCH_PARAM_{i}=value-{i}"
+                                 for i in range(max(0, value - COST_BASE_PARAMS))]
+                        cell(servers, dimension, value, page, COST_CONC, True, params=extra)
+        finally:
+            self.stop(servers)
+        for size in COST_POOL_SIZES:
+            servers = self.servers({n: pool(size) for n in SERVERS})
+            try:
+                cell(servers, "pool size", size, "hello.php", 64, False)
+            finally:
+                self.stop(servers)
+
     def memory(self):
         servers = self.servers({n: pool(4) for n in SERVERS})
         out = {}
@@ -497,6 +547,8 @@ class Bench:
                 self.keepalive_handover()
             if self.wanted("many_clients") and self.cfg.get("many_clients"):
                 self.many_clients()
+            if self.wanted("cost") and self.cfg.get("cost"):
+                self.cost_vs_work()
             if self.wanted("memory"):
                 self.memory()
             if self.wanted("seed_story"):
@@ -549,7 +601,7 @@ def main():
     parser.add_argument("build_dir")
     parser.add_argument("--only", nargs="*", help="scenarios: floor sweep direct nginx "
                         "ondemand reload max_requests restart_spread crash_loop handover "
-                        "many_clients memory seed_story guard_cost")
+                        "many_clients cost memory seed_story guard_cost")
     parser.add_argument("--doc", help="where to write the report (default by mode)")
     parser.add_argument("--merge", help="a results file whose scenarios fill the ones this "
                         "run lacks (the report says which)")

@@ -37,6 +37,30 @@ TEST(Params, EraseKeepsTheOrderAndTheLookupsOfTheOthers) {
   EXPECT_EQ(params.entries()[3], (Params::Entry{"B", "back"}));
 }
 
+TEST(Params, PastTheIndexNamesRepeatAndEraseAsBelowIt) {
+  // Enough names that lookups go through the index, and it grows twice on the way.
+  Params params;
+  for (int i = 0; i < 300; ++i) params.set("N" + std::to_string(i), "v" + std::to_string(i));
+  params.set("N7", "again");
+  params.erase("N3");
+  params.erase("N250");
+  ASSERT_EQ(params.size(), 298u);
+  EXPECT_EQ(params.entries()[6], (Params::Entry{"N7", "again"}));
+  EXPECT_FALSE(params.has("N3"));
+  EXPECT_FALSE(params.has("N250"));
+  for (int i = 0; i < 300; ++i) {
+    if (i == 3 || i == 250 || i == 7) continue;
+    ASSERT_EQ(params.get("N" + std::to_string(i)), "v" + std::to_string(i)) << i;
+  }
+  params.set("N3", "back");
+  EXPECT_EQ(params.entries().back(), (Params::Entry{"N3", "back"}));
+  params.clear();
+  EXPECT_FALSE(params.has("N7"));
+  params.set("N7", "fresh");
+  EXPECT_EQ(params.get("N7"), "fresh");
+  EXPECT_EQ(params.size(), 1u);
+}
+
 TEST(Params, CopiesAndClearsKeepLookupsRight) {
   Params params;
   params.set("A", "1");
