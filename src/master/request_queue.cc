@@ -1,7 +1,5 @@
 #include "master/request_queue.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,7 +11,6 @@
 
 #include "fastcgi/unavailable_answer.h"
 #include "log/log.h"
-#include "net/allowed_clients.h"
 #include "worker/connection_source.h"
 
 namespace fpmd::master {
@@ -59,13 +56,9 @@ void RequestQueue::onAcceptable(PoolQueue& queue) {
     return;
   }
   for (int i = 0; i < kAcceptBatch; ++i) {
-    sockaddr_storage peer{};
-    socklen_t peer_len = sizeof(peer);
-    // Blocking, as a worker's own accept() gives it: workers read with blocking calls.
-    int fd =
-        ::accept4(pool.listener.get(), reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
+    UniqueFd connection = worker::acceptAllowed(pool.listener.get(), pool.allowed);
+    if (!connection) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;  // ECONNABORTED: refused
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       // Out of fds (or worse): stop looking until the next heartbeat, or the listener,
       // still readable, would spin the loop.
@@ -73,17 +66,6 @@ void RequestQueue::onAcceptable(PoolQueue& queue) {
       loop_.remove(pool.listener.get());
       queue.accepting = false;
       break;
-    }
-    UniqueFd connection(fd);
-    const auto* address = reinterpret_cast<const sockaddr*>(&peer);
-    if (!pool.allowed.allows(address)) {
-      log::error("Connection disallowed: IP address '{}' has been dropped.",
-                 net::peerAddressText(address));
-      continue;
-    }
-    if (address->sa_family == AF_INET || address->sa_family == AF_INET6) {
-      int on = 1;
-      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
     }
     queue.waiting.push_back(Waiting{std::move(connection), loop_.clock().nowMicros()});
     if (hooks_.queued) hooks_.queued(pool);

@@ -41,26 +41,31 @@ PoolSource::PoolSource(int listen_fd, int dispatch_fd, net::AllowedClients allow
   }
 }
 
-bool PoolSource::acceptOne(IncomingConnection& incoming) {
+UniqueFd acceptAllowed(int listen_fd, const net::AllowedClients& allowed) {
   sockaddr_storage peer{};
   socklen_t peer_len = sizeof(peer);
-  int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC);
-  if (fd < 0) return false;
-  incoming.fd.reset(fd);
+  // Blocking, whatever the listener is: workers read their connections with blocking calls.
+  UniqueFd fd(::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC));
+  if (!fd) return fd;
   const auto* address = reinterpret_cast<const sockaddr*>(&peer);
-  if (!allowed_.allows(address)) {
+  if (!allowed.allows(address)) {
     log::error("Connection disallowed: IP address '{}' has been dropped.",
                net::peerAddressText(address));
-    incoming.fd.reset();
-    errno = ECONNABORTED;
-    return false;
+    fd.reset();
+    errno = ECONNABORTED;  // after the close, which may set it
+    return fd;
   }
   if (address->sa_family == AF_INET || address->sa_family == AF_INET6) {
     // Responses are written in one batch per flush; don't let Nagle hold the tail back.
     int on = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
   }
-  return true;
+  return fd;
+}
+
+bool PoolSource::acceptOne(IncomingConnection& incoming) {
+  incoming.fd = acceptAllowed(listen_fd_, allowed_);
+  return static_cast<bool>(incoming.fd);
 }
 
 bool PoolSource::takeDispatched(IncomingConnection& incoming) {

@@ -35,6 +35,11 @@ class ConnectionSource {
   virtual bool tryNext(bool listen_ready, bool dispatch_ready, IncomingConnection& incoming) = 0;
 };
 
+/// accept() on the pool's listening socket, with PHP-FPM's listen.allowed_clients check
+/// (a refused client is logged and closed: invalid, errno ECONNABORTED) and TCP_NODELAY
+/// for TCP. Invalid with errno set when nothing could be accepted.
+UniqueFd acceptAllowed(int listen_fd, const net::AllowedClients& allowed);
+
 /// Queues a connection whose next request has come on the pool's dispatch channel (the
 /// master's or a worker's end of it), counted in `board` (may be null) so that workers
 /// looking for work skip the channel while it holds nothing. False if the send failed.

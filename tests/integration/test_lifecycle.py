@@ -241,16 +241,20 @@ def test_env_and_clear_env(fpmd_bin, docroot):
         assert get(fpm, docroot, "/env.php").body == b"|'leaked'"
 
 
-def test_allowed_clients_drops_others(fpmd_bin, docroot):
+# Workers accept, or (request_queue_timeout) the master does: the same check either way.
+@pytest.mark.parametrize("extra", [{}, {"request_queue_timeout": "30"}],
+                         ids=["workers-accept", "master-queues"])
+def test_allowed_clients_drops_others(fpmd_bin, docroot, extra):
     with FpmProcess(fpmd_bin, listen="tcp", pool={"listen.allowed_clients": "192.0.2.1",
-                                                  "catch_workers_output": "yes"}) as fpm:
+                                                  "catch_workers_output": "yes", **extra}) as fpm:
         try:
             refused = get(fpm, docroot, "/hello.php", timeout=5)
             assert not refused.complete and refused.stdout == b""
         except (fcgi_client.FcgiError, ConnectionError):
             pass  # a reset is as good as a close
         fpm.wait_for_log(r"Connection disallowed: IP address '127\.0\.0\.1' has been dropped\.")
-    with FpmProcess(fpmd_bin, listen="tcp", pool={"listen.allowed_clients": "127.0.0.1"}) as fpm:
+    with FpmProcess(fpmd_bin, listen="tcp",
+                    pool={"listen.allowed_clients": "127.0.0.1", **extra}) as fpm:
         assert get(fpm, docroot, "/hello.php").body == b"hello"
 
 
