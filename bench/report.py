@@ -362,18 +362,26 @@ def write(results, doc_path, plot_dir):
             "started with the pool, up to half the limit) so that workers started together are "
             "not replaced together; `0` gives PHP-FPM's exact counts. "
             "Forks are timed as their `child N started` lines reach the log; `max forks in "
-            "100 ms / 1 s` is the largest number within any such window (median of the rounds).\n")
+            "100 ms / 1 s` is the largest number within any such window (median of the rounds). "
+            "`of never`: req/s against the same server's row without recycling. "
+            "`pm.max_requests = 1` serves every request on a fresh worker, so its CPU per "
+            "request is what a worker's fork, first request and exit cost together (fpmd's "
+            "workers leave PHP's module shutdown to the kernel when only PHP's own extensions "
+            "are loaded; docs/process-managers.md).\n")
+        never = {e["server"]: e.get("rps") for e in rec if not e["max_requests"]}
         rows = []
         for e in rec:
             rows.append([e["server"], e["max_requests"] or "0 (never)",
                          "–" if e["server"] == "php-fpm" or not e["max_requests"]
-                         else e["jitter"], fmt(e.get("rps")), fmt(e.get("p99_ms"), 2),
+                         else e["jitter"], fmt(e.get("rps")),
+                         ratio(never.get(e["server"]), e.get("rps")), fmt(e.get("cpu_us"), 1),
+                         fmt(e.get("p99_ms"), 2),
                          fmt(e.get("max_ms"), 1), fmt(e.get("spawns"), 0),
                          fmt(e.get("max_spawns_100ms"), 0), fmt(e.get("max_spawns_1s"), 0),
                          e.get("errors", 0)])
-        add(table(rows, ["server", "pm.max_requests", "jitter", "req/s", "p99 ms",
-                         "worst ms", "forks", "max forks in 100 ms", "max forks in 1 s",
-                         "errors"]))
+        add(table(rows, ["server", "pm.max_requests", "jitter", "req/s", "of never",
+                         "CPU µs/req", "p99 ms", "worst ms", "forks", "max forks in 100 ms",
+                         "max forks in 1 s", "errors"]))
     spread = sc.get("restart_spread")
     if spread:
         add("## Restart spread: do workers started together restart together?\n")

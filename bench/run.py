@@ -304,10 +304,13 @@ class Bench:
         serves at the same pace, so workers started together reach the limit together),
         never recycled, then recycled every 200 requests: php-fpm, fpmd without jitter
         (pm.max_requests_jitter = 0, PHP-FPM's exact counts) and fpmd with its default
-        jitter. Forks are timed from the log to find restarts bunched together."""
+        jitter. Forks are timed from the log to find restarts bunched together. Last,
+        pm.max_requests = 1: every request on a fresh worker, so the server CPU per request
+        is what a worker's fork, first request and exit cost together."""
         cfg = self.cfg
         variants = [("php-fpm", 0, None), ("fpmd", 0, None), ("php-fpm", RECYCLE_LIMIT, None),
-                    ("fpmd", RECYCLE_LIMIT, "0"), ("fpmd", RECYCLE_LIMIT, None)]
+                    ("fpmd", RECYCLE_LIMIT, "0"), ("fpmd", RECYCLE_LIMIT, None),
+                    ("php-fpm", 1, None), ("fpmd", 1, "0")]
         servers = {}
         try:
             for name, limit, jitter in variants:
@@ -321,9 +324,12 @@ class Bench:
                 for v in (variants if r % 2 == 0 else variants[::-1]):
                     server = servers[v]
                     watch = m.SpawnWatch(server)
-                    res = m.fcgi_bench(self.tool, server.address, "hello.php", RECYCLE_CONC,
-                                       cfg["duration"], cfg["warmup"])
+                    with m.ServerCpu(server) as cpu:
+                        res = m.fcgi_bench(self.tool, server.address, "hello.php", RECYCLE_CONC,
+                                           cfg["duration"], cfg["warmup"])
                     times = watch.stop()
+                    res["cpu_us"] = cpu.per_request(res.get("requests", 0) +
+                                                    res.get("warmup_requests", 0))
                     res["spawns"] = len(times)
                     res["max_spawns_1s"] = m.max_in_window(times, 1.0)
                     res["max_spawns_100ms"] = m.max_in_window(times, 0.1)

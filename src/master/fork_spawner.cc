@@ -156,9 +156,7 @@ void ForkSpawner::runChild(Pool& pool, int slot, UniqueFd stdout_fd, UniqueFd st
   // At most a day (config::load checks it), so the milliseconds fit an int.
   worker_options.request_read_timeout_ms = pool.config.request_read_timeout * 1000;
   worker_options.mark_request_ends = pool.config.catch_workers_output;
-  int code = worker::serve(source, worker_options);
-  php::shutdown();
-  ::_exit(code);
+  php::exitWorker(worker::serve(source, worker_options));
 }
 
 }  // namespace fpmd::master

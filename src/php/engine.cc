@@ -265,6 +265,10 @@ bool startup(const EngineOptions& options) {
   installCacheGuards();
   markAllUnfoldable();
   g_started = true;
+  if (std::string blocker = workerExitBlocker(); !blocker.empty()) {
+    log::debug("workers run PHP's module shutdown when they exit: extension '{}' may need it",
+               blocker);
+  }
   return true;
 }
 

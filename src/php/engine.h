@@ -61,8 +61,16 @@ struct RequestOutcome {
 
 /// Module start-up, in the master. Logs and returns false on failure.
 bool startup(const EngineOptions& options);
-/// Module shutdown (master exit, or a worker that exits cleanly).
+/// Module shutdown (the master's exit; a worker's when workerExitBlocker() names one).
 void shutdown();
+
+/// Ends a worker after its last request. With only PHP's own extensions loaded, it closes
+/// the persistent resources (database connections say goodbye, as in zend_shutdown())
+/// and leaves the rest of module shutdown to the process exit; otherwise it runs the whole
+/// module shutdown first, as PHP-FPM's workers do.
+[[noreturn]] void exitWorker(int code);
+/// The loaded extension that makes exitWorker() run PHP's module shutdown, or empty.
+std::string workerExitBlocker();
 
 /// In a freshly forked worker, after it installed its own signal handlers: re-arms PHP's
 /// signal handling (see reference/libphp-embedding.md, "The signal trap") and applies the
