@@ -38,6 +38,8 @@ constexpr int kHeapResets = 8;
 std::string g_ini_entries;
 std::string g_ini_path;
 std::vector<std::string> g_limit_extensions;
+// The worker's directory (the pool's chdir), where each request's script returns to.
+std::string g_worker_cwd;
 
 const char* cstrOrNull(const std::optional<std::string>& value) {
   return value ? value->c_str() : nullptr;
@@ -162,7 +164,13 @@ void runScript(ActiveRequest* active) {
   } else {
     reportStage(active, cgi::Stage::Running);
     EG(exit_status) = 0;
+    // php_execute_script()'s change into the script's directory and back, but back to the
+    // worker's directory read once at its start rather than by a getcwd() per request.
+    // Back before the shutdown functions run, as PHP does.
+    SG(options) |= SAPI_OPTION_NO_CHDIR;
+    virtual_chdir_file(ZSTR_VAL(file_handle.filename), chdir);
     php_execute_script(&file_handle);
+    if (!g_worker_cwd.empty()) (void)::chdir(g_worker_cwd.c_str());
     // With opcache, a cached script's handle is not in CG(open_files) and is ours to
     // destroy.
     if (!file_handle.in_list) zend_destroy_file_handle(&file_handle);
@@ -284,6 +292,9 @@ bool workerInit(const PoolPhpSettings& settings) {
   // happened in the master: record the worker's own handlers instead.
   zend_signal_startup();
   g_limit_extensions = settings.limit_extensions;
+  char cwd[4096];
+  // Unreadable (removed under us): PHP then stays in the script's directory, as here.
+  g_worker_cwd = ::getcwd(cwd, sizeof cwd) ? cwd : "";
   for (const IniSetting& setting : settings.php_values) {
     if (!applyIniSetting(setting.name, setting.value, ZEND_INI_USER, /*per_request=*/false)) {
       log::error("Unable to set php_value '{}'", setting.name);

@@ -147,6 +147,7 @@ IncomingConnection PoolSource::next() {
     int ready = ::epoll_wait(epoll_.get(), events, 3, idle_work_due ? idle_after_ms_ : -1);
     if (ready == 0) {
       idle_work_due = false;
+      ++idle_work_runs_;
       idle_work_();
       continue;
     }

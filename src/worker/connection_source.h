@@ -33,6 +33,9 @@ class ConnectionSource {
   /// `incoming` stays empty when there is none (another worker was faster). False, as an
   /// invalid fd from next(), means: stop serving.
   virtual bool tryNext(bool listen_ready, bool dispatch_ready, IncomingConnection& incoming) = 0;
+  /// How many times this source did work of its own while waiting (see PoolSource's
+  /// setIdleWork): CPU spent then is no request's.
+  virtual unsigned long idleWorkRuns() const { return 0; }
 };
 
 /// accept() on the pool's listening socket, with PHP-FPM's listen.allowed_clients check
@@ -68,6 +71,7 @@ class PoolSource : public ConnectionSource {
     idle_after_ms_ = after_ms;
     idle_work_ = std::move(work);
   }
+  unsigned long idleWorkRuns() const override { return idle_work_runs_; }
 
  private:
   enum class Take { Got, Empty, Stop };
@@ -90,6 +94,7 @@ class PoolSource : public ConnectionSource {
   bool asked_ = false;  // a credit is out, not yet answered by a connection
   int idle_after_ms_ = -1;
   std::function<void()> idle_work_;
+  unsigned long idle_work_runs_ = 0;
 };
 
 }  // namespace fpmd::worker

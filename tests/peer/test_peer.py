@@ -146,6 +146,9 @@ CASES = [
     C("exit-text", "/exit.php?v=goodbye", expect=b"goodbye"),
     C("error-log", "/errorlog.php", expect_stderr=b"PHP message: plain message"),
     C("shutdown-functions", "/shutdown.php", expect=b"nested shutdown"),
+    C("cwd", "/cwd.php", expect=b"script: script dir\nrelative: found\nshutdown: elsewhere"),
+    C("cwd-after-chdir", "/cwd.php?chdir=1", expect=b"after chdir: /tmp\nshutdown: elsewhere"),
+    C("cwd-after-fatal", "/cwd.php?chdir=1&fatal=1", expect=b"shutdown: elsewhere"),
     # --- output -----------------------------------------------------------------------------
     C("output-buffering", "/ob.php", expect=b"[level1 LEVEL2 2 ]"),
     C("output-buffering-ini", "/ob.php", extra=[("PHP_VALUE", "output_buffering=4096")]),

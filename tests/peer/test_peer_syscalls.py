@@ -104,17 +104,22 @@ def test_no_per_request_signal_or_memory_churn(pair, docroot, keep_conn, tmp_pat
     request; nothing can replace them without pcntl), a statm read while the peak RSS
     stands still (only every 32nd request), and, without keep-conn, the shutdown() and
     the wait for the web server's close after a request read to its end, and a look into
-    the empty dispatch channel for every new connection."""
+    the empty dispatch channel for every new connection; a getcwd() per request (the
+    worker's directory is read once) and a second CPU reading per request (the one after a
+    request is the one before the next)."""
     fpmd = syscalls_per_request(pair["fpmd"], docroot, keep_conn, tmp_path)
     # One is left: max_execution_time's timer handler, set at every request start.
     assert fpmd.get("rt_sigaction", 0) <= 1, fpmd
     assert fpmd.get("pread64", 0) <= 4 / REQUESTS, fpmd
     assert fpmd.get("shutdown", 0) == 0, fpmd
+    assert fpmd.get("getcwd", 0) == 0, fpmd
+    assert fpmd.get("getrusage", 0) <= 1, fpmd
     if not keep_conn:
         # Nothing was ever queued on the dispatch channel: it is not asked.
         assert fpmd.get("recvmsg", 0) == 0, fpmd
     php_fpm = syscalls_per_request(pair["php-fpm"], docroot, keep_conn, tmp_path)
     # The same requests do make them under php-fpm: the counting sees what it looks for.
     assert php_fpm.get("rt_sigaction", 0) >= 8, php_fpm
+    assert php_fpm.get("getcwd", 0) >= 1 and php_fpm.get("times", 0) >= 2, php_fpm
     print({name: round(n, 2) for name, n in sorted(fpmd.items())})
     print({name: round(n, 2) for name, n in sorted(php_fpm.items())})
